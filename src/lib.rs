@@ -1,0 +1,11 @@
+//! volscreen: a fast command-line volatility screener for options traders.
+//!
+//! Data flows one way: `watchlist` → `pipeline` stages (`tastytrade` REST and `dxlink` candles) →
+//! `vol` estimators → `screen` filters and score → `report`. The demo market in `sim` speaks the same
+//! protocols over real sockets. See `docs/architecture.md` for the map.
+
+pub mod candle;
+pub mod config;
+pub mod date;
+pub mod sim;
+pub mod symbol;

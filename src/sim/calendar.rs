@@ -1,0 +1,1 @@
+//! NYSE trading calendar (stub: being written).
