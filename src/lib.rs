@@ -5,6 +5,7 @@
 //! protocols over real sockets. See `docs/architecture.md` for the map.
 
 pub mod candle;
+pub mod cli;
 pub mod config;
 pub mod date;
 pub mod sim;
