@@ -28,6 +28,32 @@ impl AssetClass {
 /// Cash indices volscreen knows by name (they have no shares and stream under their own names).
 pub const INDICES: &[&str] = &["SPX", "NDX", "RUT", "VIX", "DJX", "XSP", "OEX", "XEO"];
 
+/// ETFs (and ETNs) volscreen classifies as `etf`: the exchange-traded funds of the default watchlist
+/// and other common ones. The tastytrade API reports ETFs as `Equity`, so the class comes from here.
+pub const KNOWN_ETFS: &[&str] = &[
+    "SPY", "QQQ", "IWM", "DIA", "XLF", "XLE", "XLK", "XLV", "XLI", "XLY", "XLP", "XLU", "XLB",
+    "XLRE", "XLC", "SMH", "SOXX", "TLT", "IEF", "SHY", "GLD", "SLV", "HYG", "JNK", "LQD", "EEM",
+    "EFA", "FXI", "KWEB", "ARKK", "ARKG", "SOXL", "SOXS", "TQQQ", "SQQQ", "SPXL", "SPXS", "TNA",
+    "FAS", "LABU", "TMF", "UVXY", "VXX", "SVXY", "XBI", "IBB", "KRE", "KBE", "XRT", "XHB", "ITB",
+    "XOP", "OIH", "XME", "GDX", "GDXJ", "USO", "UNG", "IBIT", "FBTC", "ETHA", "BITO", "EWZ", "EWJ",
+    "EWW", "EWY", "EWT", "INDA", "MCHI", "ASHR", "VNQ", "IYR", "TAN", "ICLN", "URA", "COPX", "SIL",
+    "VTI", "VOO", "VEA", "VWO", "BKLN", "EMB", "SCHD", "JETS", "RSP", "IVV",
+];
+
+/// The asset class of a normalised symbol: futures start with `/`, the cash indices are listed in
+/// [`INDICES`], ETFs in [`KNOWN_ETFS`]; everything else is an equity.
+pub fn classify(symbol: &str) -> AssetClass {
+    if is_future(symbol) {
+        AssetClass::Future
+    } else if is_index(symbol) {
+        AssetClass::Index
+    } else if KNOWN_ETFS.contains(&symbol) {
+        AssetClass::Etf
+    } else {
+        AssetClass::Equity
+    }
+}
+
 /// Whether `symbol` is a futures root or contract (starts with `/`).
 pub fn is_future(symbol: &str) -> bool {
     symbol.starts_with('/')
@@ -72,7 +98,11 @@ pub fn futures_root(symbol: &str) -> Option<String> {
         return None;
     }
     // A contract ends in a month code followed by one or two digits.
-    let digits = body.chars().rev().take_while(|c| c.is_ascii_digit()).count();
+    let digits = body
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if (1..=2).contains(&digits) && body.len() > digits + 1 {
         let code_at = body.len() - digits - 1;
         let c = body.as_bytes()[code_at] as char;
@@ -105,8 +135,14 @@ mod tests {
     #[test]
     fn candle_symbols() {
         assert_eq!(candle_symbol("AAPL"), "AAPL{=1d}");
-        assert_eq!(split_candle_symbol("AAPL{=1d,tho=true}"), ("AAPL", "=1d,tho=true"));
-        assert_eq!(split_candle_symbol("/ESZ26:XCME{=d}"), ("/ESZ26:XCME", "=d"));
+        assert_eq!(
+            split_candle_symbol("AAPL{=1d,tho=true}"),
+            ("AAPL", "=1d,tho=true")
+        );
+        assert_eq!(
+            split_candle_symbol("/ESZ26:XCME{=d}"),
+            ("/ESZ26:XCME", "=d")
+        );
         assert_eq!(split_candle_symbol("AAPL"), ("AAPL", ""));
     }
 }

@@ -82,16 +82,18 @@ impl SimState {
 
     /// The DXLink URL handed out with quote tokens: `ws://HOST:PORT/dxlink`.
     pub fn dxlink_url(&self) -> String {
-        let base = self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1:0");
+        let base = self
+            .base_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1:0");
         format!("{}/dxlink", base.replacen("http://", "ws://", 1))
     }
 }
 
 /// The axum application: REST routes, the DXLink route and `/__sim/stats`.
 pub fn router(state: Arc<SimState>) -> axum::Router {
-    rest::routes()
-        .merge(dxlink::routes())
-        .with_state(state)
+    rest::routes().merge(dxlink::routes()).with_state(state)
 }
 
 /// A market running in this process.

@@ -1,0 +1,510 @@
+//! Stage 5 (enrich) and 6 (compute): candles and option chains for the prefilter survivors,
+//! concurrently, then ATM option quotes.
+//!
+//! - Candles: one DXLink batch over the pool that has been connecting since authentication. Each
+//!   outcome is computed on arrival (HV, VRP, VTR; the compute stage) and turned into a verdict: does
+//!   the symbol still pass the candle-based filters?
+//! - Chains: one task per survivor waits for its verdict and fetches the chain only if it passes;
+//!   up to `rest.speculative_chains` tasks do not wait (their chain overlaps the candles), so small
+//!   scans lose no time and big scans spend no rate budget on symbols that fail.
+//! - Quotes: ATM call and put of the chosen expiration, batched by `/market-data/by-type` (chains that
+//!   finish within a short window share one request).
+
+use super::metrics::Background;
+use super::Ctx;
+use crate::dxlink::{self, CandlePool, CandleSeries};
+use crate::screen::filters::{self, Stage};
+use crate::symbol::AssetClass;
+use crate::tastytrade::{ApiError, InstrumentKind, InstrumentRef, OptionChain, Outcome};
+use crate::vol::{derived, expiry, hv};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// How long the quote batcher waits for more chains before sending a request.
+const QUOTE_BATCH_WINDOW: Duration = Duration::from_millis(15);
+/// Option pairs per `/market-data/by-type` request (2 symbols each, at most 100 symbols).
+const QUOTE_BATCH_PAIRS: usize = 50;
+
+/// What the candles said about a symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Pending,
+    Pass,
+    Fail,
+}
+
+/// A symbol's ATM pair to quote.
+struct QuoteJob {
+    index: usize,
+    call: InstrumentRef,
+    put: InstrumentRef,
+}
+
+/// Run stage 5 for every active symbol.
+pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
+    let survivors = ctx.board.active();
+    if survivors.is_empty() {
+        bg.pool.abort();
+        return;
+    }
+    ctx.progress.set_message("enrich");
+    ctx.progress.set_length(2 * survivors.len() as u64);
+    ctx.progress.set_position(0);
+    let g = ctx.clock.begin("enrich", survivors.len());
+    let before = ctx.requests();
+
+    let mut senders = HashMap::new();
+    let mut receivers = Vec::new();
+    for &i in &survivors {
+        let (tx, rx) = watch::channel(Verdict::Pending);
+        senders.insert(i, tx);
+        receivers.push((i, rx));
+    }
+    let candles = tokio::spawn(candles(ctx.clone(), bg, survivors.clone(), senders));
+    let (qtx, qrx) = mpsc::channel::<QuoteJob>(survivors.len());
+    let quotes = tokio::spawn(quotes(ctx.clone(), qrx));
+    let speculative = Arc::new(Semaphore::new(ctx.req.config.rest.speculative_chains));
+    let chains_g = ctx.clock.begin("chains", survivors.len());
+    let chains_before = ctx.client.counters();
+    let mut tasks = JoinSet::new();
+    for (i, rx) in receivers {
+        tasks.spawn(chain(ctx.clone(), i, rx, speculative.clone(), qtx.clone()));
+    }
+    drop(qtx);
+    let mut fetched = 0;
+    while let Some(r) = tasks.join_next().await {
+        fetched += matches!(r, Ok(true)) as usize;
+    }
+    let chain_requests = endpoint_delta(&chains_before, &ctx.client.counters(), "chains");
+    chains_g.end(fetched, chain_requests);
+    let _ = candles.await;
+    let _ = quotes.await;
+    let out = ctx.board.active().len();
+    g.end(out, ctx.requests() - before);
+}
+
+/// Requests to endpoints whose name contains `part`, between two counter snapshots.
+fn endpoint_delta(
+    a: &crate::tastytrade::RequestCounters,
+    b: &crate::tastytrade::RequestCounters,
+    part: &str,
+) -> u64 {
+    let sum = |c: &crate::tastytrade::RequestCounters| -> u64 {
+        c.endpoints
+            .iter()
+            .filter(|(k, _)| k.contains(part))
+            .map(|(_, v)| v.requests)
+            .sum()
+    };
+    sum(b).saturating_sub(sum(a))
+}
+
+/// The candle batch and the compute stage.
+async fn candles(
+    ctx: Arc<Ctx>,
+    bg: Background,
+    survivors: Vec<usize>,
+    senders: HashMap<usize, watch::Sender<Verdict>>,
+) {
+    let g = ctx.clock.begin("candles", survivors.len());
+    let fail_all = |e: &str| {
+        for &i in &survivors {
+            ctx.board.with(i, |s| s.fail("candles", e.to_string()));
+            if let Some(tx) = senders.get(&i) {
+                let _ = tx.send(Verdict::Fail);
+            }
+        }
+    };
+    let pool: CandlePool = match bg.pool.await {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            fail_all(&e);
+            g.end(0, 0);
+            return;
+        }
+        Err(e) => {
+            fail_all(&format!("DXLink pool task failed: {e}"));
+            g.end(0, 0);
+            return;
+        }
+    };
+    let mut by_candle: HashMap<String, usize> = HashMap::new();
+    for &i in &survivors {
+        let sym = ctx.board.with(i, |s| match s.class {
+            AssetClass::Future => s
+                .streamer_symbol
+                .as_deref()
+                .and_then(dxlink::futures_candle_symbol),
+            _ => dxlink::candle_symbol_for(&s.symbol),
+        });
+        match sym {
+            Some(c) => {
+                by_candle.insert(c, i);
+            }
+            None => {
+                ctx.board.with(i, |s| {
+                    s.fail("candles", "no candle symbol (no streamer symbol)")
+                });
+                let _ = senders[&i].send(Verdict::Fail);
+            }
+        }
+    }
+    let from = dxlink::history_from_time_ms(
+        ctx.req.as_of,
+        ctx.req.config.scan.candle_history_days as i64,
+    );
+    let mut ok = 0;
+    let mut compute_start: Option<f64> = None;
+    let mut computed = 0;
+    let mut on_series = |i: usize, series: &CandleSeries| {
+        ok += 1;
+        compute_start.get_or_insert_with(|| ctx.clock.now_ms());
+        computed += 1;
+        let verdict = compute(&ctx, i, series);
+        let _ = senders[&i].send(verdict);
+        ctx.progress.inc(1);
+    };
+    let cache = CacheUse::new(&ctx, from);
+    let hits = cache.lookup(by_candle.keys().cloned().collect()).await;
+    for (sym, series) in &hits {
+        if let Some(i) = by_candle.remove(sym) {
+            on_series(i, series);
+        }
+    }
+    let mut fetched: Vec<(String, CandleSeries)> = Vec::new();
+    let mut rx = pool.fetch(by_candle.keys().cloned().collect(), from);
+    while let Some(o) = rx.recv().await {
+        let Some(&i) = by_candle.get(&o.symbol) else {
+            continue;
+        };
+        match o.result {
+            Ok(series) => {
+                on_series(i, &series);
+                fetched.push((o.symbol, series));
+            }
+            Err(e) => {
+                ctx.board.with(i, |s| s.fail("candles", e.to_string()));
+                let _ = senders[&i].send(Verdict::Fail);
+                ctx.progress.inc(1);
+            }
+        }
+    }
+    cache.store(fetched);
+    let stats = pool.stats();
+    if let Ok(mut last) = ctx.dx_stats.lock() {
+        *last = Some(stats);
+    }
+    g.end(ok, stats.subscriptions_added);
+    if let Some(start) = compute_start {
+        ctx.clock.record("compute", start, computed, computed, 0);
+    }
+}
+
+/// The candle cache as one scan uses it.
+struct CacheUse {
+    mode: crate::cache::Mode,
+    source: String,
+    as_of: crate::date::Date,
+    from: i64,
+    max_age: Option<i64>,
+}
+
+impl CacheUse {
+    fn new(ctx: &Ctx, from: i64) -> CacheUse {
+        let (source, max_age) = match &ctx.req.source {
+            super::Source::Demo { .. } => ("demo".to_string(), None),
+            super::Source::Tastytrade { base_url, .. } => {
+                (base_url.clone(), Some(crate::cache::LIVE_MAX_AGE_MS))
+            }
+        };
+        CacheUse {
+            mode: ctx.req.cache,
+            source,
+            as_of: ctx.req.as_of,
+            from,
+            max_age,
+        }
+    }
+
+    /// Cached series of `symbols` (only with `Mode::Use`; a broken cache is skipped, not fatal).
+    async fn lookup(&self, symbols: Vec<String>) -> Vec<(String, CandleSeries)> {
+        if self.mode != crate::cache::Mode::Use || symbols.is_empty() {
+            return Vec::new();
+        }
+        let (source, as_of, from, max_age) =
+            (self.source.clone(), self.as_of, self.from, self.max_age);
+        let task = tokio::task::spawn_blocking(move || {
+            let cache = crate::cache::Cache::open(&crate::cache::default_path()).ok()?;
+            let now = crate::date::now_ms();
+            Some(
+                symbols
+                    .into_iter()
+                    .filter_map(|s| {
+                        let e = cache.get(&source, &s, as_of, from, max_age, now).ok()??;
+                        Some((
+                            s,
+                            CandleSeries {
+                                candles: e.candles,
+                                truncated: e.truncated,
+                            },
+                        ))
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        });
+        task.await.ok().flatten().unwrap_or_default()
+    }
+
+    /// Write fetched series in the background (not with `Mode::Off`; truncated series are not kept).
+    fn store(&self, series: Vec<(String, CandleSeries)>) {
+        if self.mode == crate::cache::Mode::Off || series.is_empty() {
+            return;
+        }
+        let (source, as_of, from) = (self.source.clone(), self.as_of, self.from);
+        let entries: Vec<(String, crate::cache::Entry)> = series
+            .into_iter()
+            .filter(|(_, s)| !s.truncated)
+            .map(|(sym, s)| {
+                (
+                    sym,
+                    crate::cache::Entry {
+                        candles: s.candles,
+                        truncated: false,
+                    },
+                )
+            })
+            .collect();
+        // Runs on the blocking pool; the scan does not wait for it (shutdown gives it 100 ms).
+        tokio::task::spawn_blocking(move || {
+            if let Ok(mut cache) = crate::cache::Cache::open(&crate::cache::default_path()) {
+                let _ = cache.put_many(&source, as_of, from, crate::date::now_ms(), &entries);
+            }
+        });
+    }
+}
+
+/// Stage 6 for one symbol: HV and derived metrics; the verdict of the candle-based filters.
+fn compute(ctx: &Ctx, i: usize, series: &CandleSeries) -> Verdict {
+    let set = hv::HvSet::from_candles(&series.candles);
+    let floor = ctx.req.config.scan.hv_floor;
+    ctx.board.with(i, |s| {
+        let f = &mut s.fields;
+        let mut take = |r: &Result<f64, hv::HvError>| match r {
+            Ok(v) => Some(*v),
+            Err(e) => {
+                f.notes.push(e.to_string());
+                None
+            }
+        };
+        let (h20, h30, h90, h252) = (
+            take(&set.hv20),
+            take(&set.hv30),
+            take(&set.hv90),
+            take(&set.hv252),
+        );
+        f.hv20 = h20;
+        f.hv30 = h30;
+        f.hv90 = h90;
+        f.hv252 = h252;
+        if series.truncated {
+            f.notes
+                .push("candle history cut short by the server (SNAPSHOT_SNIP)".into());
+        }
+        f.vrp_structural = derived::vrp_structural(f.iv, f.hv90, floor);
+        f.vrp_tactical = derived::vrp_tactical(f.iv, f.hv30, floor);
+        f.iv_hv_spread = derived::iv_hv_spread(f.iv, f.hv30);
+        f.vtr = derived::vtr(f.hv30, f.hv90);
+        let results = filters::run(&s.fields, &ctx.req.thresholds, Some(Stage::Filter));
+        let fails_on_candles = results.iter().any(|r| !r.passed && r.name != "slippage");
+        s.advance("chains");
+        if fails_on_candles && !ctx.req.show_all {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        }
+    })
+}
+
+/// One survivor's option chain: wait for a passing verdict (or a speculation slot), fetch, choose
+/// the expiration and the ATM strike, hand the pair to the quote batcher. True if fetched.
+async fn chain(
+    ctx: Arc<Ctx>,
+    i: usize,
+    mut verdict: watch::Receiver<Verdict>,
+    speculative: Arc<Semaphore>,
+    quotes: mpsc::Sender<QuoteJob>,
+) -> bool {
+    loop {
+        let v = *verdict.borrow_and_update();
+        match v {
+            Verdict::Pass => break,
+            Verdict::Fail => {
+                ctx.progress.inc(1);
+                return false;
+            }
+            Verdict::Pending => {}
+        }
+        tokio::select! {
+            biased;
+            changed = verdict.changed() => {
+                if changed.is_err() {
+                    ctx.progress.inc(1);
+                    return false;
+                }
+            }
+            permit = speculative.clone().acquire_owned() => {
+                if let Ok(p) = permit {
+                    // Spent for good: speculation is bounded per scan, not per moment.
+                    p.forget();
+                }
+                break;
+            }
+        }
+    }
+    let (symbol, class, price) = ctx
+        .board
+        .with(i, |s| (s.symbol.clone(), s.class, s.fields.price));
+    let result = match class {
+        AssetClass::Future => {
+            ctx.client
+                .futures_option_chain(symbol.trim_start_matches('/'))
+                .await
+        }
+        _ => ctx.client.option_chain(&symbol).await,
+    };
+    ctx.progress.inc(1);
+    match result {
+        Ok(chain) => {
+            if let Some(job) = choose(&ctx, i, &chain, price, class) {
+                let _ = quotes.send(job).await;
+            }
+        }
+        Err(ApiError::NotFound { .. }) => {
+            ctx.board
+                .with(i, |s| s.fields.notes.push("no option chain listed".into()));
+        }
+        Err(e) => {
+            ctx.board
+                .with(i, |s| s.fields.notes.push(format!("option chain: {e}")));
+        }
+    }
+    true
+}
+
+/// Choose the expiration (nearest target DTE within the window, monthlies preferred) and the ATM
+/// strike; record them; return the pair to quote.
+fn choose(
+    ctx: &Ctx,
+    i: usize,
+    chain: &OptionChain,
+    price: Option<f64>,
+    class: AssetClass,
+) -> Option<QuoteJob> {
+    let scan = &ctx.req.config.scan;
+    let as_of = ctx.req.as_of;
+    let infos: Vec<expiry::ExpiryInfo> = chain
+        .expirations
+        .iter()
+        .map(|e| expiry::ExpiryInfo {
+            date: e.date,
+            dte: e
+                .dte
+                .map(|d| d as i32)
+                .unwrap_or_else(|| e.date.days_since(as_of)),
+            monthly: e.is_monthly(),
+        })
+        .collect();
+    let Some(k) = expiry::choose(&infos, scan.target_dte, (scan.dte_min, scan.dte_max)) else {
+        ctx.board.with(i, |s| {
+            s.fields.notes.push(format!(
+                "no expiration within {}..{} DTE",
+                scan.dte_min, scan.dte_max
+            ))
+        });
+        return None;
+    };
+    let exp = &chain.expirations[k];
+    ctx.board.with(i, |s| {
+        s.fields.expiration = Some(exp.date);
+        s.fields.dte = Some(infos[k].dte);
+    });
+    let Some(price) = price else {
+        ctx.board
+            .with(i, |s| s.fields.notes.push("no price: no ATM strike".into()));
+        return None;
+    };
+    let strike = exp.nearest_strike(price)?;
+    ctx.board
+        .with(i, |s| s.fields.atm_strike = Some(strike.price));
+    let kind = match class {
+        AssetClass::Future => InstrumentKind::FutureOption,
+        _ => InstrumentKind::EquityOption,
+    };
+    match (&strike.call, &strike.put) {
+        (Some(c), Some(p)) => Some(QuoteJob {
+            index: i,
+            call: InstrumentRef::new(kind, c.clone()),
+            put: InstrumentRef::new(kind, p.clone()),
+        }),
+        _ => None,
+    }
+}
+
+/// The quote batcher: groups ATM pairs that arrive within a short window into one request.
+async fn quotes(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<QuoteJob>) {
+    let mut started: Option<super::timing::StageGuard> = None;
+    let before = ctx.client.counters();
+    let mut requests = JoinSet::new();
+    let mut pairs = 0;
+    while let Some(first) = rx.recv().await {
+        started.get_or_insert_with(|| ctx.clock.begin("quotes", 0));
+        let mut batch = vec![first];
+        let deadline = Instant::now() + QUOTE_BATCH_WINDOW;
+        while batch.len() < QUOTE_BATCH_PAIRS {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(job)) => batch.push(job),
+                _ => break,
+            }
+        }
+        pairs += batch.len();
+        requests.spawn(quote_batch(ctx.clone(), batch));
+    }
+    while requests.join_next().await.is_some() {}
+    if let Some(g) = started {
+        let n = endpoint_delta(&before, &ctx.client.counters(), "by-type");
+        g.end(pairs, n);
+    }
+}
+
+async fn quote_batch(ctx: Arc<Ctx>, batch: Vec<QuoteJob>) {
+    let refs: Vec<InstrumentRef> = batch
+        .iter()
+        .flat_map(|j| [j.call.clone(), j.put.clone()])
+        .collect();
+    let result = ctx.client.market_data(&refs).await;
+    for job in batch {
+        let call = result.get(&job.call.symbol);
+        let put = result.get(&job.put.symbol);
+        ctx.board.with(job.index, |s| match (call, put) {
+            (Some(Outcome::Found(c)), Some(Outcome::Found(p))) => {
+                let cm = derived::mid(c.bid, c.ask);
+                let pm = derived::mid(p.bid, p.ask);
+                s.fields.straddle_mid = cm.zip(pm).map(|(a, b)| a + b);
+                s.fields.slippage = derived::slippage((c.bid, c.ask), (p.bid, p.ask));
+                if s.fields.straddle_mid.is_none() {
+                    s.fields
+                        .notes
+                        .push("ATM quotes without a usable bid/ask".into());
+                }
+            }
+            (Some(Outcome::Failed(e)), _) | (_, Some(Outcome::Failed(e))) => {
+                s.fields.notes.push(format!("ATM quotes: {e}"));
+            }
+            _ => s.fields.notes.push("ATM options not quoted".into()),
+        });
+    }
+}

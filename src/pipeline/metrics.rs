@@ -1,0 +1,220 @@
+//! Stages 2–4: authenticate; start the quote token and the DXLink pool in the background; fetch
+//! market metrics, underlying prices and the futures front months concurrently; prefilter on
+//! metrics alone.
+
+use super::state::SymbolState;
+use super::{Ctx, Fatal};
+use crate::dxlink::{CandlePool, DxLinkConfig};
+use crate::report::model::SymbolFields;
+use crate::screen::filters;
+use crate::symbol::AssetClass;
+use crate::tastytrade::{InstrumentKind, InstrumentRef, MarketMetrics, Outcome};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Work started after authentication that later stages wait on.
+pub struct Background {
+    /// The DXLink candle pool, connecting since the quote token arrived.
+    pub pool: JoinHandle<Result<CandlePool, String>>,
+}
+
+/// The DXLink pool settings of the configuration.
+pub fn dxlink_config(ctx: &Ctx) -> DxLinkConfig {
+    let d = &ctx.req.config.dxlink;
+    DxLinkConfig {
+        connections: d.connections,
+        channels_per_connection: d.channels_per_connection,
+        snapshots_per_channel: d.snapshots_per_channel,
+        symbol_deadline: Duration::from_secs_f64(d.symbol_deadline_secs),
+        handshake_timeout: Duration::from_secs_f64(d.connect_timeout_secs),
+        ..DxLinkConfig::default()
+    }
+}
+
+/// Stage 2: the access token; then the quote token and DXLink connections in the background.
+pub async fn auth(ctx: &Arc<Ctx>) -> Result<Background, Fatal> {
+    ctx.progress.set_message("auth");
+    let g = ctx.clock.begin("auth", 1);
+    let before = ctx.requests();
+    ctx.client
+        .authenticate()
+        .await
+        .map_err(|e| Fatal(format!("authentication failed: {e}")))?;
+    g.end(1, ctx.requests() - before);
+    let c = ctx.clone();
+    let pool = tokio::spawn(async move {
+        let g = c.clock.begin("quote-token", 1);
+        let qt = c.client.quote_token().await;
+        g.end(qt.is_ok() as usize, 1);
+        let qt = qt.map_err(|e| format!("quote token: {e}"))?;
+        Ok(CandlePool::connect(
+            qt.dxlink_url.clone(),
+            qt.token.expose(),
+            dxlink_config(&c),
+        ))
+    });
+    Ok(Background { pool })
+}
+
+/// Stages 3 and 4: metrics, prices, futures front months; then the prefilter.
+pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(), Fatal> {
+    ctx.progress.set_message("metrics");
+    let symbols = ctx.req.symbols.clone();
+    let g = ctx.clock.begin("metrics", symbols.len());
+    let before = ctx.requests();
+    let (classes, roots): (Vec<AssetClass>, Vec<String>) = {
+        let b = ctx.board.lock();
+        let classes = b.iter().map(|s| s.class).collect();
+        let roots = b
+            .iter()
+            .filter(|s| s.class == AssetClass::Future)
+            .map(|s| s.symbol.clone())
+            .collect();
+        (classes, roots)
+    };
+    let underlyings: Vec<InstrumentRef> = symbols
+        .iter()
+        .zip(&classes)
+        .filter_map(|(s, c)| match c {
+            AssetClass::Future => None,
+            AssetClass::Index => Some(InstrumentRef::new(InstrumentKind::Index, s.clone())),
+            _ => Some(InstrumentRef::new(InstrumentKind::Equity, s.clone())),
+        })
+        .collect();
+    let futures_prices = futures_front_months(ctx, roots);
+    let (metrics, quotes, ()) = tokio::join!(
+        ctx.client.market_metrics(&symbols),
+        ctx.client.market_data(&underlyings),
+        futures_prices
+    );
+    let mut found = 0;
+    {
+        let mut b = ctx.board.lock();
+        for r in metrics.iter() {
+            let Some(i) = ctx.board.index_of(&r.symbol) else {
+                continue;
+            };
+            let s = &mut b[i];
+            match &r.outcome {
+                Outcome::Found(m) => {
+                    found += 1;
+                    apply_metrics(&mut s.fields, m, ctx.req.as_of);
+                }
+                Outcome::NotFound => s.fail("metrics", "not found"),
+                Outcome::Failed(e) => s.fail("metrics", e.to_string()),
+            }
+        }
+        for r in quotes.iter() {
+            let Some(i) = ctx.board.index_of(&r.symbol) else {
+                continue;
+            };
+            match &r.outcome {
+                Outcome::Found(q) => b[i].fields.price = q.price(),
+                Outcome::NotFound => {}
+                Outcome::Failed(e) => b[i].fail("metrics", format!("price: {e}")),
+            }
+        }
+    }
+    g.end(found, ctx.requests() - before);
+    if found == 0 && !symbols.is_empty() {
+        let b = ctx.board.lock();
+        let all_failed = b
+            .iter()
+            .all(|s| matches!(&s.status, super::state::Status::Error { .. }));
+        if all_failed {
+            if let Some(super::state::Status::Error { error, .. }) = b.first().map(|s| &s.status) {
+                if error != "not found" {
+                    return Err(Fatal(format!("every symbol failed at metrics: {error}")));
+                }
+            }
+        }
+    }
+    prefilter(ctx);
+    Ok(())
+}
+
+/// Futures roots → active contract (`/instruments/futures`) → its price (`/market-data/by-type`).
+async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>) {
+    if roots.is_empty() {
+        return;
+    }
+    let codes: Vec<String> = roots
+        .iter()
+        .map(|r| r.trim_start_matches('/').to_string())
+        .collect();
+    let products = ctx.client.futures_contracts(&codes).await;
+    let mut refs = Vec::new();
+    {
+        let mut b = ctx.board.lock();
+        for (root, r) in roots.iter().zip(products.iter()) {
+            let Some(i) = ctx.board.index_of(root) else {
+                continue;
+            };
+            let s: &mut SymbolState = &mut b[i];
+            match &r.outcome {
+                Outcome::Found(p) => match p.active_month() {
+                    Some(c) => {
+                        s.front_contract = Some(c.symbol.clone());
+                        s.streamer_symbol = c.streamer_symbol.clone();
+                        refs.push(InstrumentRef::new(InstrumentKind::Future, c.symbol.clone()));
+                    }
+                    None => s.fail("metrics", "no active futures contract"),
+                },
+                Outcome::NotFound => s.fail("metrics", "no futures contracts listed"),
+                Outcome::Failed(e) => s.fail("metrics", format!("futures contracts: {e}")),
+            }
+        }
+    }
+    let quotes = ctx.client.market_data(&refs).await;
+    let mut b = ctx.board.lock();
+    for s in b.iter_mut() {
+        if let Some(front) = &s.front_contract {
+            if let Some(Outcome::Found(q)) = quotes.get(front) {
+                s.fields.price = q.price();
+            }
+        }
+    }
+}
+
+/// Copy what `/market-metrics` says into the symbol's fields.
+pub fn apply_metrics(f: &mut SymbolFields, m: &MarketMetrics, as_of: crate::date::Date) {
+    f.iv = m.iv_index.filter(|v| v.is_finite() && *v >= 0.0);
+    f.iv_rank = m.iv_rank.or(m.tos_iv_rank).filter(|v| v.is_finite());
+    f.iv_percentile = m.iv_percentile.filter(|v| v.is_finite());
+    f.liquidity_rating = m.liquidity_rating;
+    if let Some(d) = m.earnings.as_ref().and_then(|e| e.expected_report_date) {
+        f.earnings_date = Some(d);
+        f.days_to_earnings = Some(d.days_since(as_of));
+    }
+}
+
+/// Stage 4: metrics-only filters. Rejected symbols cost nothing more.
+fn prefilter(ctx: &Arc<Ctx>) {
+    let g = ctx.clock.begin("prefilter", ctx.board.active().len());
+    let mut b = ctx.board.lock();
+    let mut out = 0;
+    for s in b.iter_mut().filter(|s| s.is_active()) {
+        let results = filters::prefilter(&s.fields, &ctx.req.thresholds);
+        let failed: Vec<String> = results
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| r.detail.clone())
+            .collect();
+        s.passed.extend(
+            results
+                .iter()
+                .filter(|r| r.passed)
+                .map(|r| r.name.to_string()),
+        );
+        s.failed.extend(failed.iter().cloned());
+        if failed.is_empty() || ctx.req.show_all {
+            s.advance("enrich");
+            out += 1;
+        } else {
+            s.reject("prefilter", failed);
+        }
+    }
+    drop(b);
+    g.end(out, 0);
+}

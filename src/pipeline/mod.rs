@@ -1,0 +1,158 @@
+//! The staged scan of product.md: load → auth → metrics → prefilter → enrich (candles ∥ chains →
+//! quotes) → compute → filter, score, rank → report.
+//!
+//! Cheap batched data first; expensive per-symbol data only for symbols that can still pass;
+//! everything that can overlap overlaps: the quote token, the DXLink connections and the futures
+//! contract lookup start right after authentication, while metrics are in flight; candles and option
+//! chains for the prefilter survivors run concurrently, candle outcomes are turned into verdicts the
+//! moment each snapshot completes, and a chain is fetched only once its symbol is known to pass the
+//! candle-based filters, except for a bounded number fetched speculatively to overlap small scans.
+//!
+//! Each stage records its timing as data ([`timing::Clock`]). Symbols move through [`state::Board`],
+//! which makes conservation hold by construction.
+
+pub mod enrich;
+pub mod finish;
+pub mod metrics;
+pub mod source;
+pub mod state;
+pub mod timing;
+
+use crate::config::{Config, Thresholds};
+use crate::date::Date;
+use crate::report::model::ScanReport;
+use crate::tastytrade::{ClientConfig, TastytradeClient};
+pub use source::Source;
+use state::Board;
+use std::sync::Arc;
+use std::time::Duration;
+use timing::Clock;
+
+/// Everything a scan needs.
+#[derive(Debug, Clone)]
+pub struct ScanRequest {
+    /// Normalised, de-duplicated symbols, in scan order.
+    pub symbols: Vec<String>,
+    /// Where they came from (a path, the built-in watchlist, `--symbols`).
+    pub watchlist: String,
+    pub config: Config,
+    pub profile: String,
+    pub thresholds: Thresholds,
+    pub source: Source,
+    /// The market date (the demo market's `--as-of`; today for tastytrade).
+    pub as_of: Date,
+    pub show_all: bool,
+    pub top: Option<usize>,
+    /// Whole-scan budget.
+    pub timeout: Duration,
+    /// Show progress bars on stderr.
+    pub progress: bool,
+    /// How the candle cache is used.
+    pub cache: crate::cache::Mode,
+}
+
+/// The result of a scan: the report (possibly partial) and, when the scan could not complete, why.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub report: ScanReport,
+    /// Set when the scan could not complete (exit code 1).
+    pub fatal: Option<String>,
+}
+
+/// What the stages share.
+pub struct Ctx {
+    pub req: ScanRequest,
+    pub clock: Clock,
+    pub board: Board,
+    pub client: TastytradeClient,
+    pub progress: indicatif::ProgressBar,
+    /// DXLink pool counters, once the candle batch is done.
+    pub dx_stats: std::sync::Mutex<Option<crate::dxlink::PoolStats>>,
+}
+
+impl Ctx {
+    /// Total REST requests so far.
+    pub fn requests(&self) -> u64 {
+        self.client.counters().requests
+    }
+}
+
+/// A failure that stops the whole scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fatal(pub String);
+
+/// Run a scan. `clock` started when the command did (so `load` is on it).
+pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
+    let g = clock.begin("source", req.symbols.len());
+    let connected = match source::connect(&req.source, req.as_of).await {
+        Ok(c) => c,
+        Err(e) => {
+            return finish::fatal_before_start(
+                &req,
+                &clock,
+                format!("cannot start the {} source: {e}", req.source.name()),
+            )
+        }
+    };
+    g.end(req.symbols.len(), 0);
+    let mut cc = ClientConfig::new(
+        connected.base_url.clone(),
+        connected.client_secret.clone(),
+        connected.refresh_token.clone(),
+    );
+    let rest = &req.config.rest;
+    cc.concurrency = rest.concurrency;
+    cc.rate_per_sec = rest.rate_per_sec;
+    cc.burst = rest.burst;
+    cc.timeout = Duration::from_secs_f64(rest.timeout_secs);
+    cc.max_retries = rest.max_retries;
+    cc.metrics_chunk = rest.metrics_chunk;
+    cc.by_type_chunk = rest.by_type_chunk;
+    let client = match TastytradeClient::new(cc) {
+        Ok(c) => c,
+        Err(e) => return finish::fatal_before_start(&req, &clock, e.to_string()),
+    };
+    let progress = if req.progress {
+        let pb = indicatif::ProgressBar::with_draw_target(
+            Some(req.symbols.len() as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} {msg:<10} [{bar:30}] {pos}/{len} {elapsed}",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let ctx = Arc::new(Ctx {
+        board: Board::new(&req.symbols),
+        req,
+        clock,
+        client,
+        progress,
+        dx_stats: std::sync::Mutex::new(None),
+    });
+    let timeout = ctx.req.timeout;
+    let outcome = tokio::select! {
+        r = stages(ctx.clone()) => r.err(),
+        _ = tokio::time::sleep(timeout) => {
+            let msg = format!("the --timeout budget of {:.1} s ran out", timeout.as_secs_f64());
+            ctx.board.fail_active(&msg);
+            Some(Fatal(msg))
+        }
+    };
+    ctx.progress.finish_and_clear();
+    let outcome = finish::report(&ctx, outcome);
+    drop(connected);
+    outcome
+}
+
+/// The stages in order; an `Err` stops the scan (the board says what was left).
+async fn stages(ctx: Arc<Ctx>) -> Result<(), Fatal> {
+    let background = metrics::auth(&ctx).await?;
+    metrics::metrics_and_prefilter(&ctx, &background).await?;
+    enrich::enrich(&ctx, background).await;
+    Ok(())
+}

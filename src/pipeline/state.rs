@@ -1,0 +1,140 @@
+//! The scan's bookkeeping: one [`SymbolState`] per scanned symbol, in watchlist order, behind a
+//! mutex in the [`Board`]. Every stage moves symbols forward; a symbol leaves the pipeline exactly
+//! once, as rejected or as an error, or reaches the end still `Active` and becomes a candidate or is
+//! rejected by the final filters. That is what makes conservation hold by construction.
+
+use crate::report::model::SymbolFields;
+use crate::symbol::AssetClass;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+/// Where a symbol is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Still moving; the stage it is in.
+    Active(&'static str),
+    /// Failed a filter at `stage`.
+    Rejected {
+        stage: &'static str,
+        reasons: Vec<String>,
+    },
+    /// Could not be evaluated.
+    Error { stage: &'static str, error: String },
+}
+
+/// One symbol's state.
+#[derive(Debug, Clone)]
+pub struct SymbolState {
+    pub symbol: String,
+    pub class: AssetClass,
+    pub fields: SymbolFields,
+    pub status: Status,
+    /// Futures: the front (active-month) contract, e.g. `/ESZ6`, and its streamer symbol.
+    pub front_contract: Option<String>,
+    pub streamer_symbol: Option<String>,
+    /// Filters passed so far (names), for the candidate's `filters.passed`.
+    pub passed: Vec<String>,
+    /// Filters failed so far (with their numbers); only kept past a stage with `--show-all`.
+    pub failed: Vec<String>,
+}
+
+impl SymbolState {
+    pub fn is_active(&self) -> bool {
+        matches!(self.status, Status::Active(_))
+    }
+
+    /// Move to `stage` if still active.
+    pub fn advance(&mut self, stage: &'static str) {
+        if self.is_active() {
+            self.status = Status::Active(stage);
+        }
+    }
+
+    /// Mark an error, unless the symbol already left the pipeline.
+    pub fn fail(&mut self, stage: &'static str, error: impl Into<String>) {
+        if self.is_active() {
+            self.status = Status::Error {
+                stage,
+                error: error.into(),
+            };
+        }
+    }
+
+    /// Mark a rejection, unless the symbol already left the pipeline.
+    pub fn reject(&mut self, stage: &'static str, reasons: Vec<String>) {
+        if self.is_active() {
+            self.status = Status::Rejected { stage, reasons };
+        }
+    }
+}
+
+/// All symbols of a scan.
+pub struct Board {
+    states: Mutex<Vec<SymbolState>>,
+    index: HashMap<String, usize>,
+}
+
+impl Board {
+    pub fn new(symbols: &[String]) -> Board {
+        let states = symbols
+            .iter()
+            .map(|s| {
+                let class = crate::symbol::classify(s);
+                SymbolState {
+                    symbol: s.clone(),
+                    class,
+                    fields: SymbolFields {
+                        asset_class: Some(class),
+                        ..SymbolFields::default()
+                    },
+                    status: Status::Active("load"),
+                    front_contract: None,
+                    streamer_symbol: None,
+                    passed: Vec::new(),
+                    failed: Vec::new(),
+                }
+            })
+            .collect();
+        let index = symbols
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i))
+            .collect();
+        Board {
+            states: Mutex::new(states),
+            index,
+        }
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Vec<SymbolState>> {
+        self.states.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn index_of(&self, symbol: &str) -> Option<usize> {
+        self.index.get(symbol).copied()
+    }
+
+    /// Apply `f` to one symbol's state.
+    pub fn with<R>(&self, i: usize, f: impl FnOnce(&mut SymbolState) -> R) -> R {
+        f(&mut self.lock()[i])
+    }
+
+    /// Indices of the symbols still active.
+    pub fn active(&self) -> Vec<usize> {
+        self.lock()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_active())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Mark every active symbol as an error at its current stage (timeout, fatal failure).
+    pub fn fail_active(&self, error: &str) {
+        for s in self.lock().iter_mut() {
+            if let Status::Active(stage) = s.status {
+                s.fail(stage, error.to_string());
+            }
+        }
+    }
+}

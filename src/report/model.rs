@@ -1,0 +1,191 @@
+//! The scan result as data: the JSON contract of product.md, shared by every output format.
+//!
+//! Field names here are the stable JSON field names. Unknown values are `None` (JSON `null`), never
+//! NaN and never a made-up zero. Every scanned symbol appears exactly once across `candidates`,
+//! `rejected` and `errors` ([`ScanReport::check_conservation`]).
+
+use crate::date::Date;
+use crate::symbol::AssetClass;
+use crate::vol::derived::MoveMethod;
+use serde::{Deserialize, Serialize};
+
+/// Values of [`Candidate::signal`] (see `screen::signal`).
+pub const SIGNALS: &[&str] = &["EVENT", "RICH", "COILED", "EXPANDING", "DISCOUNT", "FAIR"];
+/// Values of [`Rejected::stage`].
+pub const REJECT_STAGES: &[&str] = &["prefilter", "filter"];
+/// Values of [`ErrorEntry::stage`].
+pub const ERROR_STAGES: &[&str] = &[
+    "load", "source", "auth", "metrics", "enrich", "candles", "chains", "quotes", "compute",
+];
+/// Values of [`Meta::source`].
+pub const SOURCES: &[&str] = &["demo", "tastytrade"];
+
+/// Everything known about one symbol's numbers. Flattened into candidates and rejected entries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SymbolFields {
+    pub asset_class: Option<AssetClass>,
+    pub price: Option<f64>,
+    pub iv: Option<f64>,
+    pub iv_rank: Option<f64>,
+    pub iv_percentile: Option<f64>,
+    pub hv20: Option<f64>,
+    pub hv30: Option<f64>,
+    pub hv90: Option<f64>,
+    pub hv252: Option<f64>,
+    pub vrp_structural: Option<f64>,
+    pub vrp_tactical: Option<f64>,
+    pub iv_hv_spread: Option<f64>,
+    pub vtr: Option<f64>,
+    pub liquidity_rating: Option<u8>,
+    pub earnings_date: Option<Date>,
+    pub days_to_earnings: Option<i32>,
+    pub expiration: Option<Date>,
+    pub dte: Option<i32>,
+    pub atm_strike: Option<f64>,
+    pub straddle_mid: Option<f64>,
+    pub expected_move: Option<f64>,
+    pub expected_move_method: Option<MoveMethod>,
+    pub slippage: Option<f64>,
+    /// Why values are null where the reason is worth telling (e.g. "HV252 needs 253 closes, have 180").
+    pub notes: Vec<String>,
+}
+
+/// Filters a symbol passed and failed (names; failed entries carry the numbers compared).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterSummary {
+    pub passed: Vec<String>,
+    pub failed: Vec<String>,
+}
+
+/// A ranked candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub rank: usize,
+    pub symbol: String,
+    #[serde(flatten)]
+    pub fields: SymbolFields,
+    /// 0..100; `None` (JSON `null`) when no score component is known (`screen::score::score`).
+    pub score: Option<f64>,
+    pub signal: String,
+    pub filters: FilterSummary,
+}
+
+/// A symbol that failed at least one filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub symbol: String,
+    /// `prefilter` or `filter`.
+    pub stage: String,
+    /// One entry per failed filter, with its numbers: `iv_percentile 0.12 < 0.50`.
+    pub reasons: Vec<String>,
+    #[serde(flatten)]
+    pub fields: SymbolFields,
+}
+
+/// A symbol that could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEntry {
+    pub symbol: String,
+    /// The stage where it failed: `load`, `metrics`, `enrich`, `candles`, `chains`, `compute`.
+    pub stage: String,
+    pub error: String,
+}
+
+/// Timing of one pipeline stage, in ms since the scan started.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageTiming {
+    pub name: String,
+    pub start_ms: f64,
+    pub end_ms: f64,
+    pub items_in: usize,
+    pub items_out: usize,
+    pub requests: u64,
+}
+
+/// Request counters of the whole scan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RequestStats {
+    /// REST requests per endpoint, plus `dxlink-connections` and `dxlink-subscriptions`.
+    pub per_endpoint: std::collections::BTreeMap<String, u64>,
+    pub requests: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    pub total_ms: f64,
+    pub stages: Vec<StageTiming>,
+    pub requests: RequestStats,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub candidates: usize,
+    pub rejected: usize,
+    pub errors: usize,
+}
+
+/// `meta` of the JSON document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub tool: String,
+    pub version: String,
+    /// `demo` or `tastytrade`.
+    pub source: String,
+    pub profile: String,
+    pub scanned_at: String,
+    pub as_of: Date,
+    pub watchlist: String,
+    pub symbols_requested: usize,
+    pub counts: Counts,
+    /// False when the scan stopped early (timeout, fatal error); the document is then partial.
+    pub complete: bool,
+    /// Why the scan is incomplete, when it is.
+    pub incomplete_reason: Option<String>,
+    /// `--show-all`: filters were bypassed.
+    pub show_all: bool,
+    /// `--top K`, when given: candidates beyond K were cut from this document.
+    pub top: Option<usize>,
+    pub timings: Timings,
+}
+
+/// The whole scan result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanReport {
+    pub meta: Meta,
+    pub candidates: Vec<Candidate>,
+    pub rejected: Vec<Rejected>,
+    pub errors: Vec<ErrorEntry>,
+}
+
+impl ScanReport {
+    /// Check that `symbols` (the scan) appear exactly once across the three lists.
+    /// With `--top`, cut candidates are not expected.
+    pub fn check_conservation(&self, symbols: &[String]) -> Result<(), String> {
+        let mut seen = std::collections::HashMap::<&str, usize>::new();
+        let all = self
+            .candidates
+            .iter()
+            .map(|c| c.symbol.as_str())
+            .chain(self.rejected.iter().map(|r| r.symbol.as_str()))
+            .chain(self.errors.iter().map(|e| e.symbol.as_str()));
+        for s in all {
+            *seen.entry(s).or_default() += 1;
+        }
+        if let Some((s, n)) = seen.iter().find(|(_, n)| **n > 1) {
+            return Err(format!("{s} appears {n} times"));
+        }
+        let missing: Vec<&String> = symbols
+            .iter()
+            .filter(|s| !seen.contains_key(s.as_str()))
+            .collect();
+        if !missing.is_empty() && self.meta.top.is_none() {
+            return Err(format!("missing from the report: {missing:?}"));
+        }
+        if let Some(extra) = seen.keys().find(|k| !symbols.iter().any(|s| s == *k)) {
+            return Err(format!("{extra} was not scanned but is reported"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,322 @@
+//! The default output: a header line, a comfy-table of the ranked candidates, and a footer
+//! (rejected and error counts; with `--explain`, every rejected symbol with each failed filter and
+//! its numbers, and every error with its stage).
+//!
+//! Percent columns (IV, IVR, IVP, HV30, HV90, EM %, slip %) show fractions as percentages with one
+//! decimal (`0.224` → `22.4%`); ratios (VRP-S, VRP-T, VTR) two decimals; unknown values `—`.
+//! Numbers are right-aligned. Colour only when [`Options::color`] is set (the caller checks the
+//! terminal and `NO_COLOR`). With [`Options::width`], the least important columns are hidden until
+//! the table fits, and the footer says which.
+
+use super::model::{Candidate, ScanReport};
+use super::{finite, sanitized, Options, Reporter};
+use crate::vol::derived::MoveMethod;
+use comfy_table::{Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement};
+use std::io::{self, Write};
+
+/// Shown for an unknown value.
+pub const UNKNOWN: &str = "—";
+
+/// Header underline only: no borders, columns separated by their padding.
+const STYLE: &str = "     ──            ";
+
+/// One table column: its title, alignment and how eagerly it is hidden on a narrow terminal
+/// (`Some(0)` first; `None`: never).
+struct Column {
+    title: &'static str,
+    right: bool,
+    hide_order: Option<u8>,
+}
+
+const fn col(title: &'static str, right: bool, hide_order: Option<u8>) -> Column {
+    Column {
+        title,
+        right,
+        hide_order,
+    }
+}
+
+/// The columns, in order.
+const COLUMNS: &[Column] = &[
+    col("#", true, None),
+    col("symbol", false, None),
+    col("class", false, Some(0)),
+    col("price", true, None),
+    col("IV", true, None),
+    col("IVR", true, Some(1)),
+    col("IVP", true, None),
+    col("HV30", true, Some(6)),
+    col("HV90", true, Some(3)),
+    col("VRP-S", true, None),
+    col("VRP-T", true, Some(4)),
+    col("VTR", true, None),
+    col("exp", false, Some(5)),
+    col("EM %", true, Some(7)),
+    col("slip %", true, Some(2)),
+    col("score", true, None),
+    col("signal", false, None),
+];
+
+/// The titles of the table's columns, in order.
+pub fn column_titles() -> Vec<&'static str> {
+    COLUMNS.iter().map(|c| c.title).collect()
+}
+
+/// A fraction as a percentage with one decimal: `0.224` → `22.4%`.
+pub fn pct(x: Option<f64>) -> String {
+    finite(x).map_or_else(|| UNKNOWN.to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// A number with `decimals` decimals.
+pub fn fixed(x: Option<f64>, decimals: usize) -> String {
+    finite(x).map_or_else(|| UNKNOWN.to_string(), |v| format!("{v:.decimals$}"))
+}
+
+fn cells(c: &Candidate) -> Vec<String> {
+    let f = &c.fields;
+    let exp = match (f.expiration, f.dte) {
+        (Some(e), Some(d)) => format!("{e} {d}d"),
+        (Some(e), None) => e.to_string(),
+        (None, Some(d)) => format!("{d}d"),
+        (None, None) => UNKNOWN.to_string(),
+    };
+    let em = match (finite(f.expected_move), f.expected_move_method) {
+        (Some(_), Some(MoveMethod::IvDte)) => format!("~{}", pct(f.expected_move)),
+        _ => pct(f.expected_move),
+    };
+    vec![
+        c.rank.to_string(),
+        c.symbol.clone(),
+        f.asset_class
+            .map_or_else(|| UNKNOWN.to_string(), |a| a.as_str().to_string()),
+        fixed(f.price, 2),
+        pct(f.iv),
+        pct(f.iv_rank),
+        pct(f.iv_percentile),
+        pct(f.hv30),
+        pct(f.hv90),
+        fixed(f.vrp_structural, 2),
+        fixed(f.vrp_tactical, 2),
+        fixed(f.vtr, 2),
+        exp,
+        em,
+        pct(f.slippage),
+        fixed(c.score, 1),
+        c.signal.clone(),
+    ]
+}
+
+fn signal_color(signal: &str) -> Option<Color> {
+    match signal {
+        "RICH" => Some(Color::Green),
+        "EXPANDING" | "EVENT" => Some(Color::Yellow),
+        "COILED" => Some(Color::Cyan),
+        "DISCOUNT" => Some(Color::Red),
+        _ => None,
+    }
+}
+
+/// Renders the table.
+#[derive(Debug, Clone, Default)]
+pub struct TableReporter {
+    options: Options,
+}
+
+impl TableReporter {
+    pub fn new(options: Options) -> TableReporter {
+        TableReporter { options }
+    }
+
+    /// The comfy-table of `rows`, showing the columns where `visible` is true.
+    fn table(&self, rows: &[Vec<String>], visible: &[bool], color: bool) -> comfy_table::Table {
+        let mut t = comfy_table::Table::new();
+        t.load_preset(STYLE)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .force_no_tty();
+        if color {
+            t.enforce_styling();
+        }
+        t.set_header(COLUMNS.iter().map(|c| {
+            let cell = Cell::new(c.title);
+            if color {
+                cell.add_attribute(Attribute::Bold)
+            } else {
+                cell
+            }
+        }));
+        for row in rows {
+            t.add_row(row.iter().enumerate().map(|(i, text)| {
+                let cell = Cell::new(text);
+                match (color, COLUMNS[i].title) {
+                    (true, "signal") => match signal_color(text) {
+                        Some(c) => cell.fg(c),
+                        None => cell,
+                    },
+                    (true, "symbol") => cell.add_attribute(Attribute::Bold),
+                    _ => cell,
+                }
+            }));
+        }
+        for (i, c) in COLUMNS.iter().enumerate() {
+            if let Some(column) = t.column_mut(i) {
+                if c.right {
+                    column.set_cell_alignment(CellAlignment::Right);
+                }
+                if !visible[i] {
+                    column.set_constraint(ColumnConstraint::Hidden);
+                }
+            }
+        }
+        t
+    }
+
+    /// Which columns to show so that the table fits `width` (all when it is `None`).
+    fn fit(&self, rows: &[Vec<String>]) -> Vec<bool> {
+        let mut visible = vec![true; COLUMNS.len()];
+        let Some(width) = self.options.width else {
+            return visible;
+        };
+        let mut order: Vec<(u8, usize)> = COLUMNS
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.hide_order.map(|o| (o, i)))
+            .collect();
+        order.sort();
+        for (_, i) in order {
+            let rendered = self.table(rows, &visible, false).trim_fmt();
+            let widest = rendered
+                .lines()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0);
+            if widest <= width as usize {
+                break;
+            }
+            visible[i] = false;
+        }
+        visible
+    }
+}
+
+/// The two header lines: where the data came from, then what the scan found.
+fn header_lines(r: &ScanReport) -> [String; 2] {
+    let m = &r.meta;
+    let mut first = format!(
+        "{} {} · source {} · profile {} · as of {} · watchlist {}",
+        m.tool, m.version, m.source, m.profile, m.as_of, m.watchlist,
+    );
+    if m.show_all {
+        first.push_str(" · filters bypassed (--show-all)");
+    }
+    let second = format!(
+        "{} symbols scanned in {:.2} s: {} candidates, {} rejected, {} errors",
+        m.symbols_requested,
+        m.timings.total_ms / 1000.0,
+        m.counts.candidates,
+        m.counts.rejected,
+        m.counts.errors,
+    );
+    [first, second]
+}
+
+impl Reporter for TableReporter {
+    fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+        let r = sanitized(report, self.options.top);
+        let m = &r.meta;
+        for line in header_lines(&r) {
+            writeln!(out, "{line}")?;
+        }
+        if !m.complete {
+            let why = m.incomplete_reason.as_deref().unwrap_or("stopped early");
+            writeln!(out, "INCOMPLETE SCAN: {why}")?;
+        }
+        writeln!(out)?;
+
+        if r.candidates.is_empty() {
+            writeln!(out, "no candidates")?;
+        } else {
+            let rows: Vec<Vec<String>> = r.candidates.iter().map(cells).collect();
+            let visible = self.fit(&rows);
+            let table = self.table(&rows, &visible, self.options.color);
+            writeln!(out, "{}", table.trim_fmt())?;
+            if r.candidates.len() < m.counts.candidates {
+                writeln!(
+                    out,
+                    "showing the top {} of {} candidates",
+                    r.candidates.len(),
+                    m.counts.candidates
+                )?;
+            }
+            let em_visible = COLUMNS
+                .iter()
+                .position(|c| c.title == "EM %")
+                .is_some_and(|i| visible[i]);
+            if em_visible
+                && r.candidates.iter().any(|c| {
+                    c.fields.expected_move_method == Some(MoveMethod::IvDte)
+                        && c.fields.expected_move.is_some()
+                })
+            {
+                writeln!(
+                    out,
+                    "~ expected move estimated from IV·√(dte/365) (no option quotes)"
+                )?;
+            }
+            let hidden: Vec<&str> = COLUMNS
+                .iter()
+                .zip(&visible)
+                .filter(|(_, v)| !**v)
+                .map(|(c, _)| c.title)
+                .collect();
+            if !hidden.is_empty() {
+                writeln!(
+                    out,
+                    "hidden to fit {} columns: {} (--json or --csv have every field)",
+                    self.options.width.unwrap_or_default(),
+                    hidden.join(", ")
+                )?;
+            }
+        }
+
+        let (n_rej, n_err) = (r.rejected.len(), r.errors.len());
+        if self.options.explain {
+            if n_rej > 0 {
+                writeln!(out)?;
+                writeln!(out, "rejected ({n_rej}):")?;
+                let w = r.rejected.iter().map(|x| x.symbol.chars().count()).max();
+                let w = w.unwrap_or(0);
+                for rej in &r.rejected {
+                    writeln!(out, "  {:<w$}  {}", rej.symbol, rej.stage)?;
+                    for reason in &rej.reasons {
+                        writeln!(out, "  {:<w$}    ✗ {reason}", "")?;
+                    }
+                }
+            }
+            if n_err > 0 {
+                writeln!(out)?;
+                writeln!(out, "errors ({n_err}):")?;
+                let w = r.errors.iter().map(|x| x.symbol.chars().count()).max();
+                let w = w.unwrap_or(0);
+                let sw = r.errors.iter().map(|x| x.stage.chars().count()).max();
+                let sw = sw.unwrap_or(0);
+                for e in &r.errors {
+                    writeln!(out, "  {:<w$}  {:<sw$}  {}", e.symbol, e.stage, e.error)?;
+                }
+            }
+        } else if n_rej > 0 || n_err > 0 {
+            writeln!(out)?;
+            let mut parts = Vec::new();
+            if n_rej > 0 {
+                parts.push(format!("{n_rej} rejected"));
+            }
+            if n_err > 0 {
+                parts.push(format!(
+                    "{n_err} error{}",
+                    if n_err == 1 { "" } else { "s" }
+                ));
+            }
+            writeln!(out, "({}; --explain shows why)", parts.join(", "))?;
+        }
+        out.flush()
+    }
+}

@@ -1,0 +1,55 @@
+//! The one-word signal of a symbol, first match wins:
+//!
+//! 1. `EVENT`: earnings within `earnings_event_days` (0..=N days ahead): the IV may be event premium.
+//! 2. `EXPANDING`: vtr > 1.15: realised volatility is rising (recent above long-term).
+//! 3. `RICH`: vrp_structural ≥ 1.30: implied well above realised.
+//! 4. `COILED`: vtr < 0.85: realised volatility compressed below its long-term level.
+//! 5. `DISCOUNT`: vrp_structural < 1.0: implied below realised.
+//! 6. `FAIR`: otherwise (or unknown inputs).
+
+use crate::report::model::SymbolFields;
+
+pub const EXPANDING_VTR: f64 = 1.15;
+pub const COILED_VTR: f64 = 0.85;
+pub const RICH_VRP: f64 = 1.30;
+
+/// The signal of a symbol.
+pub fn signal(f: &SymbolFields, earnings_event_days: i32) -> &'static str {
+    if f.days_to_earnings
+        .is_some_and(|d| (0..=earnings_event_days).contains(&d))
+    {
+        return "EVENT";
+    }
+    match (f.vtr, f.vrp_structural) {
+        (Some(v), _) if v > EXPANDING_VTR => "EXPANDING",
+        (_, Some(p)) if p >= RICH_VRP => "RICH",
+        (Some(v), _) if v < COILED_VTR => "COILED",
+        (_, Some(p)) if p < 1.0 => "DISCOUNT",
+        _ => "FAIR",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(vtr: Option<f64>, vrp: Option<f64>, dte: Option<i32>) -> SymbolFields {
+        SymbolFields {
+            vtr,
+            vrp_structural: vrp,
+            days_to_earnings: dte,
+            ..SymbolFields::default()
+        }
+    }
+
+    #[test]
+    fn precedence() {
+        assert_eq!(signal(&f(Some(1.3), Some(1.5), Some(3)), 10), "EVENT");
+        assert_eq!(signal(&f(Some(1.3), Some(1.5), Some(30)), 10), "EXPANDING");
+        assert_eq!(signal(&f(Some(1.0), Some(1.5), None), 10), "RICH");
+        assert_eq!(signal(&f(Some(0.7), Some(1.2), None), 10), "COILED");
+        assert_eq!(signal(&f(Some(1.0), Some(0.9), None), 10), "DISCOUNT");
+        assert_eq!(signal(&f(Some(1.0), Some(1.1), None), 10), "FAIR");
+        assert_eq!(signal(&f(None, None, Some(-2)), 10), "FAIR");
+    }
+}

@@ -1,0 +1,110 @@
+//! `GET /option-chains/{symbol}/nested` and its flat form `GET /option-chains/{symbol}`.
+//!
+//! The symbol is taken from the raw path and percent-decoded, so `BRK%2FB` and a literal `BRK/B`
+//! both work. An unknown symbol is a 404 with the error envelope.
+
+use super::fixtures;
+use super::gate::{self, Endpoint, Reply};
+use super::query::decode;
+use super::reply::ApiError;
+use super::shape::{chains, items_envelope};
+use crate::sim::latency::ms;
+use crate::sim::SimState;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use std::sync::Arc;
+
+/// Route prefix.
+pub const PREFIX: &str = "/option-chains/";
+
+/// A parsed chain request path: the underlying (or futures code) and whether it is the nested form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainPath {
+    pub symbol: String,
+    pub nested: bool,
+}
+
+/// Read `{symbol}[/nested]` after `prefix` in a raw request path.
+pub fn parse_path(path: &str, prefix: &str) -> Result<ChainPath, ApiError> {
+    let rest = path.strip_prefix(prefix).unwrap_or(path);
+    let (rest, nested) = match rest.strip_suffix("/nested") {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    let symbol = decode(rest, false).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(ChainPath { symbol, nested })
+}
+
+/// The handler of both forms.
+pub async fn get(State(state): State<Arc<SimState>>, headers: HeaderMap, uri: Uri) -> Response {
+    let parsed = parse_path(uri.path(), PREFIX);
+    let nested = parsed.as_ref().map(|p| p.nested).unwrap_or(true);
+    let (name, latency) = if nested {
+        ("option-chains-nested", state.latency().rest.option_chain_ms)
+    } else {
+        ("option-chains-flat", state.latency().rest.other_ms)
+    };
+    let ep = Endpoint::new(name, 1, ms(latency)).reject(parsed.as_ref().err().cloned());
+    gate::serve(&state, &headers, ep, || match &parsed {
+        Ok(p) => produce(&state, p),
+        Err(e) => Err(e.clone()),
+    })
+    .await
+}
+
+fn produce(state: &SimState, p: &ChainPath) -> Result<Reply, ApiError> {
+    let context = if p.nested {
+        format!("{PREFIX}{}/nested", p.symbol)
+    } else {
+        format!("{PREFIX}{}", p.symbol)
+    };
+    let keep = if p.nested {
+        chains::NESTED_REQUIRED
+    } else {
+        chains::FLAT_REQUIRED
+    };
+    if let Some(dir) = &state.options.fixtures {
+        if let Some(body) = fixtures::load(dir, &context)? {
+            return Ok(Reply::rows(body, keep));
+        }
+    }
+    let chain = state
+        .market
+        .option_chain(&p.symbol)
+        .filter(|_| !p.symbol.is_empty())
+        .ok_or_else(|| ApiError::not_found(format!("No option chain for {:?}", p.symbol)))?;
+    let class = state.market.asset_class(&p.symbol);
+    let items = if p.nested {
+        vec![chains::nested_item(&chain, class)]
+    } else {
+        chains::flat_rows(&chain, class)
+    };
+    Ok(Reply::rows(items_envelope(items, &context), keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        let p = parse_path("/option-chains/BRK%2FB/nested", PREFIX).unwrap();
+        assert_eq!(
+            p,
+            ChainPath {
+                symbol: "BRK/B".into(),
+                nested: true
+            }
+        );
+        let p = parse_path("/option-chains/BRK/B", PREFIX).unwrap();
+        assert_eq!(
+            p,
+            ChainPath {
+                symbol: "BRK/B".into(),
+                nested: false
+            }
+        );
+        assert!(parse_path("/option-chains/%FF", PREFIX).is_err());
+    }
+}
