@@ -607,7 +607,8 @@ mod tests {
         .unwrap();
         assert_eq!(c.rest.concurrency, 4);
         assert_eq!(
-            c.rest.metrics_chunk, 100,
+            c.rest.metrics_chunk,
+            Config::builtin().rest.metrics_chunk,
             "unset keys keep the built-in value"
         );
         assert_eq!(c.profile("mine").unwrap().vrp_structural_min, 1.5);

@@ -18,14 +18,19 @@ use crate::symbol::AssetClass;
 use crate::tastytrade::{ApiError, InstrumentKind, InstrumentRef, OptionChain, Outcome};
 use crate::vol::{derived, expiry, hv};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-/// How long the quote batcher waits for more chains before sending a request.
-const QUOTE_BATCH_WINDOW: Duration = Duration::from_millis(15);
+/// Longest the quote batcher holds a batch open for more chains.
+const QUOTE_BATCH_WINDOW: Duration = Duration::from_millis(150);
+/// How often the quote batcher looks whether chain fetches are still in flight.
+const QUOTE_POLL: Duration = Duration::from_millis(3);
+/// A quiet spell this long ends a wave of chains.
+const QUOTE_QUIET: Duration = Duration::from_millis(24);
 /// Option pairs per `/market-data/by-type` request (2 symbols each, at most 100 symbols).
 const QUOTE_BATCH_PAIRS: usize = 50;
 
@@ -66,13 +71,24 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     }
     let candles = tokio::spawn(candles(ctx.clone(), bg, survivors.clone(), senders));
     let (qtx, qrx) = mpsc::channel::<QuoteJob>(survivors.len());
-    let quotes = tokio::spawn(quotes(ctx.clone(), qrx));
     let speculative = Arc::new(Semaphore::new(ctx.req.config.rest.speculative_chains));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let quotes = tokio::spawn(quotes(ctx.clone(), qrx, in_flight.clone()));
     let chains_g = ctx.clock.begin("chains", survivors.len());
     let chains_before = ctx.client.counters();
+    // Symbols likely to pass first: they take the speculation slots; the rest wait for candles.
+    receivers.sort_by_key(|(i, _)| !ctx.board.with(*i, |s| likely_to_pass(ctx, s)));
     let mut tasks = JoinSet::new();
     for (i, rx) in receivers {
-        tasks.spawn(chain(ctx.clone(), i, rx, speculative.clone(), qtx.clone()));
+        let likely = ctx.board.with(i, |s| likely_to_pass(ctx, s));
+        tasks.spawn(chain(
+            ctx.clone(),
+            i,
+            rx,
+            likely.then(|| speculative.clone()),
+            qtx.clone(),
+            in_flight.clone(),
+        ));
     }
     drop(qtx);
     let mut fetched = 0;
@@ -202,6 +218,28 @@ async fn candles(
     if let Some(start) = compute_start {
         ctx.clock.record("compute", start, computed, computed, 0);
     }
+}
+
+/// Relative slack under a threshold within which a prediction still counts as "may pass".
+const PREDICTION_SLACK: f64 = 0.02;
+
+/// Whether a symbol is likely to pass the candle-based filters, judged from the service's own HV
+/// (`/market-metrics`): an unknown is likely (nothing says otherwise). Only the order and the
+/// speculation of chain fetches depend on this; the verdict always comes from our own candles.
+fn likely_to_pass(ctx: &Ctx, s: &super::state::SymbolState) -> bool {
+    if ctx.req.show_all {
+        return true;
+    }
+    let t = &ctx.req.thresholds;
+    let floor = ctx.req.config.scan.hv_floor;
+    let (hv30, hv90) = s.service_hv;
+    let iv = s.fields.iv;
+    let ok = |v: Option<f64>, min: f64| v.is_none_or(|v| v >= min * (1.0 - PREDICTION_SLACK));
+    ok(
+        derived::vrp_structural(iv, hv90, floor),
+        t.vrp_structural_min,
+    ) && ok(derived::vrp_tactical(iv, hv30, floor), t.vrp_tactical_min)
+        && ok(derived::vtr(hv30, hv90), t.vtr_min)
 }
 
 /// The candle cache as one scan uses it.
@@ -335,8 +373,9 @@ async fn chain(
     ctx: Arc<Ctx>,
     i: usize,
     mut verdict: watch::Receiver<Verdict>,
-    speculative: Arc<Semaphore>,
+    speculative: Option<Arc<Semaphore>>,
     quotes: mpsc::Sender<QuoteJob>,
+    in_flight: Arc<AtomicUsize>,
 ) -> bool {
     loop {
         let v = *verdict.borrow_and_update();
@@ -348,6 +387,12 @@ async fn chain(
             }
             Verdict::Pending => {}
         }
+        let slot = async {
+            match &speculative {
+                Some(sem) => sem.clone().acquire_owned().await.ok(),
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             biased;
             changed = verdict.changed() => {
@@ -356,8 +401,8 @@ async fn chain(
                     return false;
                 }
             }
-            permit = speculative.clone().acquire_owned() => {
-                if let Ok(p) = permit {
+            permit = slot => {
+                if let Some(p) = permit {
                     // Spent for good: speculation is bounded per scan, not per moment.
                     p.forget();
                 }
@@ -365,6 +410,14 @@ async fn chain(
             }
         }
     }
+    in_flight.fetch_add(1, Ordering::SeqCst);
+    let fetched = fetch_chain(&ctx, i, &quotes).await;
+    in_flight.fetch_sub(1, Ordering::SeqCst);
+    fetched
+}
+
+/// Fetch one symbol's chain, choose expiration and strike, queue the ATM pair for quotes.
+async fn fetch_chain(ctx: &Arc<Ctx>, i: usize, quotes: &mpsc::Sender<QuoteJob>) -> bool {
     let (symbol, class, price) = ctx
         .board
         .with(i, |s| (s.symbol.clone(), s.class, s.fields.price));
@@ -379,7 +432,7 @@ async fn chain(
     ctx.progress.inc(1);
     match result {
         Ok(chain) => {
-            if let Some(job) = choose(&ctx, i, &chain, price, class) {
+            if let Some(job) = choose(ctx, i, &chain, price, class) {
                 let _ = quotes.send(job).await;
             }
         }
@@ -455,7 +508,7 @@ fn choose(
 }
 
 /// The quote batcher: groups ATM pairs that arrive within a short window into one request.
-async fn quotes(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<QuoteJob>) {
+async fn quotes(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<QuoteJob>, in_flight: Arc<AtomicUsize>) {
     let mut started: Option<super::timing::StageGuard> = None;
     let before = ctx.client.counters();
     let mut requests = JoinSet::new();
@@ -463,11 +516,24 @@ async fn quotes(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<QuoteJob>) {
     while let Some(first) = rx.recv().await {
         started.get_or_insert_with(|| ctx.clock.begin("quotes", 0));
         let mut batch = vec![first];
+        // Gather the wave of chains that is arriving: chains sent together come back together,
+        // so a short quiet spell (or no chain fetch in flight) ends the batch; so does a full
+        // batch or the window.
         let deadline = Instant::now() + QUOTE_BATCH_WINDOW;
-        while batch.len() < QUOTE_BATCH_PAIRS {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(job)) => batch.push(job),
-                _ => break,
+        let mut quiet = Duration::ZERO;
+        while batch.len() < QUOTE_BATCH_PAIRS && Instant::now() < deadline {
+            match tokio::time::timeout(QUOTE_POLL, rx.recv()).await {
+                Ok(Some(job)) => {
+                    batch.push(job);
+                    quiet = Duration::ZERO;
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    quiet += QUOTE_POLL;
+                    if in_flight.load(Ordering::SeqCst) == 0 || quiet >= QUOTE_QUIET {
+                        break;
+                    }
+                }
             }
         }
         pairs += batch.len();

@@ -100,6 +100,7 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(
                 Outcome::Found(m) => {
                     found += 1;
                     apply_metrics(&mut s.fields, m, ctx.req.as_of);
+                    s.service_hv = (m.hv_30d, m.hv_90d);
                 }
                 Outcome::NotFound => s.fail("metrics", "not found"),
                 Outcome::Failed(e) => s.fail("metrics", e.to_string()),

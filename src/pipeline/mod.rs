@@ -136,7 +136,7 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
     });
     let timeout = ctx.req.timeout;
     let outcome = tokio::select! {
-        r = stages(ctx.clone()) => r.err(),
+        r = stages(ctx.clone()) => r.err().inspect(|f| ctx.board.fail_active(&f.0)),
         _ = tokio::time::sleep(timeout) => {
             let msg = format!("the --timeout budget of {:.1} s ran out", timeout.as_secs_f64());
             ctx.board.fail_active(&msg);

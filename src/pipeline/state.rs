@@ -36,6 +36,9 @@ pub struct SymbolState {
     pub passed: Vec<String>,
     /// Filters failed so far (with their numbers); only kept past a stage with `--show-all`.
     pub failed: Vec<String>,
+    /// The service's own HV30 and HV90 (`/market-metrics`), used only to predict whether the
+    /// symbol will pass the candle-based filters, so its chain can be fetched early.
+    pub service_hv: (Option<f64>, Option<f64>),
 }
 
 impl SymbolState {
@@ -92,6 +95,7 @@ impl Board {
                     streamer_symbol: None,
                     passed: Vec::new(),
                     failed: Vec::new(),
+                    service_hv: (None, None),
                 }
             })
             .collect();

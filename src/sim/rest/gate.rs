@@ -4,9 +4,10 @@
 //! refuse an `Accept-Version` that is not a `YYYYMMDD` date (406); require a valid
 //! `Authorization: Bearer` access token (401 when missing, unknown or expired); take one request
 //! from that token's bucket (429, at no latency cost); roll the `http429` fault (429); refuse a
-//! request the endpoint found malformed (400); roll `slow` (+3 s); wait the endpoint's latency;
-//! roll `http500` (500, after the latency: the server did the work and failed); produce the body;
-//! roll `missing` (optional fields dropped from rows) and `truncate` (the body cut short).
+//! request the endpoint found malformed (400); roll `slow` (+3 s); produce the body, rolling
+//! `missing` (optional fields dropped from rows) and `truncate` (the body cut short); wait out the
+//! rest of the endpoint's latency (the latency is the response time, the market's work included);
+//! roll `http500` (500, after the latency: the server did the work and failed).
 //! Every status served is counted (`stats.status`), every fault served too (`stats.fault`).
 
 use super::reply::{bytes_response, json_response, truncated, ApiError};
@@ -131,11 +132,17 @@ where
     if roll(state, Fault::Slow) {
         delay(SLOW).await;
     }
-    delay(ep.latency).await;
+    // The profile's latency is the response time: the market's own work (generating candles,
+    // metrics, chains) happens inside it, not on top of it.
+    let due = tokio::time::Instant::now() + ep.latency;
+    let response = off_the_reactor(|| finish(state, produce));
+    if !ep.latency.is_zero() {
+        tokio::time::sleep_until(due).await;
+    }
     if roll(state, Fault::Http500) {
         return ApiError::internal("Internal server error (injected fault)").into_response();
     }
-    off_the_reactor(|| finish(state, produce))
+    response
 }
 
 /// Produce and serialise the body, applying the `missing` and `truncate` faults.
