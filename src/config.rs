@@ -52,6 +52,7 @@ pub struct DxLinkSettings {
     pub snapshots_per_channel: usize,
     pub symbol_deadline_secs: f64,
     pub connect_timeout_secs: f64,
+    pub quote_deadline_secs: f64,
 }
 
 /// Filter thresholds (the `[filters]` section is the `balanced` profile).
@@ -174,6 +175,7 @@ impl<'de> Deserialize<'de> for RawBuiltin {
             snapshots_per_channel: usize,
             symbol_deadline_secs: f64,
             connect_timeout_secs: f64,
+            quote_deadline_secs: f64,
         }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -225,6 +227,7 @@ impl<'de> Deserialize<'de> for RawBuiltin {
                 snapshots_per_channel: s.dxlink.snapshots_per_channel,
                 symbol_deadline_secs: s.dxlink.symbol_deadline_secs,
                 connect_timeout_secs: s.dxlink.connect_timeout_secs,
+                quote_deadline_secs: s.dxlink.quote_deadline_secs,
             },
             filters: Thresholds {
                 vrp_structural_min: s.filters.vrp_structural_min,
@@ -389,6 +392,12 @@ impl Config {
                 "dxlink",
                 "connect_timeout_secs",
                 self.dxlink.connect_timeout_secs > 0.0,
+                "must be > 0",
+            ),
+            (
+                "dxlink",
+                "quote_deadline_secs",
+                self.dxlink.quote_deadline_secs > 0.0,
                 "must be > 0",
             ),
         ];

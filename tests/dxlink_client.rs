@@ -218,12 +218,11 @@ async fn heavy_socket_drops_still_give_exactly_one_outcome_per_symbol() {
         *seen.entry(o.symbol.clone()).or_default() += 1;
         match o.result {
             Ok(s) => assert_eq!(s.candles, expected(&server, &o.symbol, from_time())),
-            Err(e) => { eprintln!("ERR {}: {e}", o.symbol); assert!(matches!(e, CandleError::Dropped(_)), "{}: {e}", o.symbol) },
+            Err(e) => assert!(matches!(e, CandleError::Dropped(_)), "{}: {e}", o.symbol),
         }
     }
     assert_eq!(seen.len(), symbols.len());
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
-    eprintln!("STATS {:?} {}", pool.stats(), server.stats());
     assert!(pool.stats().reconnects >= 1);
     pool.shutdown().await;
 }

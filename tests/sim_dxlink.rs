@@ -376,17 +376,10 @@ async fn compact_rows_are_exactly_the_feed_config_fields_in_order() {
     )
     .await;
     let config = c.recv_until(|m| m["type"] == "FEED_CONFIG").await;
-    let fields = json!([
-        "eventType",
-        "close",
-        "time",
-        "eventSymbol",
-        "VWAP",
-        "eventFlags"
-    ]);
+    let fields = json!(["close", "time", "eventSymbol", "VWAP", "eventFlags"]);
     assert_eq!(
         config["eventFields"]["Candle"], fields,
-        "known fields in the requested order, unknown and repeated dropped, eventType first"
+        "exactly the known fields asked for, in the requested order, unknown and repeated dropped"
     );
     let aapl = candles_of(&server, "AAPL");
     let from = aapl[aapl.len() - 120].time;
@@ -394,29 +387,28 @@ async fn compact_rows_are_exactly_the_feed_config_fields_in_order() {
     let snaps = c.collect_snapshots(3, &["AAPL{=1d}"]).await;
     assert_snapshot(&server, "AAPL{=1d}", from, &snaps["AAPL{=1d}"]);
 
-    // The raw rows: six values per candle, in the FEED_CONFIG's order.
+    // The raw rows: five values per candle, exactly the FEED_CONFIG's fields in its order.
     let newest = aapl[aapl.len() - 1];
     let data = c.of_type("FEED_DATA", Some(3));
     assert_eq!(data.len(), 2, "120 candles in two messages");
     let first = data[0]["data"].as_array().expect("data");
     assert_eq!(first[0], "Candle");
-    let row = &first[1].as_array().expect("values")[..6];
+    let row = &first[1].as_array().expect("values")[..5];
     assert_eq!(
         row,
         &[
-            json!("Candle"),
             json!(newest.close),
             json!(newest.time),
             json!("AAPL{=1d}"),
-            row[4].clone(),
+            row[3].clone(),
             json!(BEGIN)
         ]
     );
-    assert!(row[4].is_number(), "VWAP is a number");
-    assert_eq!(first[1].as_array().map(Vec::len), Some(100 * 6));
+    assert!(row[3].is_number(), "VWAP is a number");
+    assert_eq!(first[1].as_array().map(Vec::len), Some(100 * 5));
     assert_eq!(
         data[1]["data"][1].as_array().map(Vec::len),
-        Some(20 * 6),
+        Some(20 * 5),
         "rest of the snapshot"
     );
 }
@@ -716,7 +708,7 @@ async fn feed_setup_without_field_lists_and_repeated_keeps_defaults_and_earlier_
     assert_eq!(again["dataFormat"], "COMPACT");
     assert_eq!(
         again["eventFields"]["Quote"],
-        json!(["eventType", "eventSymbol", "bidPrice", "askPrice"])
+        json!(["eventSymbol", "bidPrice", "askPrice"])
     );
     assert_eq!(again["eventFields"]["Candle"], json!(DEFAULT_CANDLE_FIELDS));
 }
@@ -1160,4 +1152,82 @@ fn the_schema_validator_rejects_what_the_asyncapi_document_forbids() {
     for m in &bad {
         assert!(s.validate(m).is_err(), "accepted {m}");
     }
+}
+
+#[tokio::test]
+async fn quotes_arrive_after_the_one_event_snapshot_latency_and_unknown_options_stay_silent() {
+    let mut o = options();
+    o.latency = volscreen::sim::LatencyProfile::seed();
+    let latency = o.latency.ticker();
+    assert_eq!(latency, Duration::from_millis(251));
+    let server = market(o).await;
+    let chain = server
+        .state
+        .market
+        .option_chain("AAPL")
+        .expect("AAPL chain");
+    let strikes = &chain.expirations[chain.expirations.len() / 2].strikes;
+    let strike = &strikes[strikes.len() / 2];
+    let (call, put) = (&strike.call_streamer_symbol, &strike.put_streamer_symbol);
+    let unknown = format!("{}9", strike.call_streamer_symbol);
+    assert!(server.state.market.quote(&unknown).is_none(), "{unknown}");
+
+    let mut c = authorized(&server).await;
+    c.open_channel(1, "AUTO").await;
+    c.feed_setup(
+        1,
+        json!({"acceptDataFormat": "COMPACT", "acceptEventFields": {"Quote":
+            ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"]}}),
+    )
+    .await;
+    c.recv_until(|m| m["type"] == "FEED_CONFIG").await;
+    let sent = Instant::now();
+    let add: Vec<Value> = [call, put, &unknown]
+        .iter()
+        .map(|s| json!({"type": "Quote", "symbol": s}))
+        .collect();
+    c.send(json!({"type": "FEED_SUBSCRIPTION", "channel": 1, "add": add}))
+        .await;
+    let mut quotes = BTreeMap::new();
+    while quotes.len() < 2 {
+        c.recv_until(|m| m["type"] == "FEED_DATA").await;
+        let r = c.log.last().expect("logged");
+        assert_eq!(r.event_type.as_deref(), Some("Quote"));
+        assert!(
+            r.at.duration_since(sent) >= Duration::from_millis(250),
+            "a Quote arrived {:?} after subscribing",
+            r.at.duration_since(sent)
+        );
+        for e in &r.events {
+            quotes.insert(
+                e["eventSymbol"].as_str().unwrap_or("").to_string(),
+                e.clone(),
+            );
+        }
+    }
+    for sym in [call, put] {
+        let want = server.state.market.quote(sym).expect("listed option");
+        let got = &quotes[sym.as_str()];
+        assert_eq!(
+            double(got, "bidPrice"),
+            want.bid.unwrap_or(f64::NAN),
+            "{sym}"
+        );
+        assert_eq!(
+            double(got, "askPrice"),
+            want.ask.unwrap_or(f64::NAN),
+            "{sym}"
+        );
+    }
+    // The real service sends nothing for a symbol it does not know; neither does the market.
+    while c.recv_for(latency * 2).await.is_some() {}
+    assert!(!quotes.contains_key(&unknown));
+    let all_quoted: Vec<&str> = c
+        .log
+        .iter()
+        .flat_map(|r| r.events.iter())
+        .filter_map(|e| e["eventSymbol"].as_str())
+        .collect();
+    assert!(!all_quoted.contains(&unknown.as_str()), "{}", c.dump());
+    assert!(c.of_type("ERROR", None).is_empty(), "{}", c.dump());
 }

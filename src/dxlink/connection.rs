@@ -1,17 +1,17 @@
 //! One DXLink WebSocket: URL check, handshake (SETUP, AUTH right after it without waiting, then wait
 //! for `AUTHORIZED`), a writer task that sends KEEPALIVE whenever nothing else went out for half the
 //! server's advertised timeout, and a reader task that times the server out, applies `FEED_CONFIG`s
-//! to per-channel decoders and hands decoded candles and channel events to the owner.
+//! to per-channel decoders and hands decoded candles, quotes and channel events to the owner.
 //!
 //! A [`Connection`] knows nothing of symbols or scheduling; [`super::pool`] drives it. Dropping it
 //! stops the reader and lets the writer send a Close frame. The quote token only ever goes into the
 //! `AUTH` frame; any server text is redacted before it reaches an event or an error.
 
-use super::decode::{CandleEvent, FeedDecoder};
+use super::decode::{CandleEvent, EventSink, FeedDecoder, QuoteEvent};
 use super::error::DxLinkError;
 use super::protocol::{
-    candle_feed_setup, subscription_messages, ChannelParameters, ClientMessage, QuoteToken,
-    ServerMessage, SubscriptionItem,
+    candle_feed_setup, quote_feed_setup, subscription_messages, ChannelParameters, ClientMessage,
+    QuoteToken, ServerMessage, SubscriptionItem,
 };
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -75,6 +75,12 @@ pub struct Counters {
     pub timeouts: AtomicU64,
     pub server_errors: AtomicU64,
     pub malformed: AtomicU64,
+    /// Quote subscriptions sent (`add` items on quote channels).
+    pub quote_subscriptions: AtomicU64,
+    /// Quote events decoded.
+    pub quotes_received: AtomicU64,
+    /// Quote requests that hit their deadline.
+    pub quote_timeouts: AtomicU64,
 }
 
 pub(crate) fn bump(c: &AtomicU64, n: u64) {
@@ -90,6 +96,11 @@ pub enum ConnEvent {
     Candles {
         channel: u64,
         events: Vec<CandleEvent>,
+    },
+    /// Quote events decoded from one `FEED_DATA`, in wire order.
+    Quotes {
+        channel: u64,
+        events: Vec<QuoteEvent>,
     },
     /// An `ERROR` frame (message redacted).
     ServerError {
@@ -268,15 +279,25 @@ impl Connection {
     /// Open a FEED channel: `CHANNEL_REQUEST` with `contract`, then at once a `FEED_SETUP` asking
     /// COMPACT candles with only the fields volscreen uses.
     pub fn open_feed_channel(&self, channel: u64, contract: &str, aggregation_period: f64) -> bool {
-        let request = ClientMessage::ChannelRequest {
-            channel,
-            service: "FEED",
-            parameters: ChannelParameters {
-                contract: contract.to_string(),
-            },
-        }
-        .to_json();
-        self.send(request) && self.send(candle_feed_setup(channel, aggregation_period))
+        self.send(channel_request(channel, contract))
+            && self.send(candle_feed_setup(channel, aggregation_period))
+    }
+
+    /// Open a FEED channel for quotes: `CHANNEL_REQUEST` with `contract` (`AUTO` or `TICKER`), then
+    /// at once a `FEED_SETUP` asking COMPACT quotes with only the fields volscreen uses.
+    pub fn open_quote_channel(
+        &self,
+        channel: u64,
+        contract: &str,
+        aggregation_period: f64,
+    ) -> bool {
+        self.send(channel_request(channel, contract))
+            && self.send(quote_feed_setup(channel, aggregation_period))
+    }
+
+    /// `CHANNEL_CANCEL` a channel (the server answers `CHANNEL_CLOSED`).
+    pub fn cancel_channel(&self, channel: u64) -> bool {
+        self.send(ClientMessage::ChannelCancel { channel }.to_json())
     }
 
     /// Send `FEED_SUBSCRIPTION`s (removals first), chunked under `max_bytes`. Returns the number of
@@ -315,6 +336,17 @@ impl Connection {
             let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
         }
     }
+}
+
+fn channel_request(channel: u64, contract: &str) -> String {
+    ClientMessage::ChannelRequest {
+        channel,
+        service: "FEED",
+        parameters: ChannelParameters {
+            contract: contract.to_string(),
+        },
+    }
+    .to_json()
 }
 
 fn closed_before_auth(reason: &str) -> DxLinkError {
@@ -413,16 +445,33 @@ async fn read_loop(
                 continue;
             }
             Ok(ServerMessage::FeedData { channel, data }) => {
-                let mut out = Vec::new();
-                let report = decoders.entry(channel).or_default().decode(&data, &mut out);
+                let mut candles = Vec::new();
+                let mut quotes = Vec::new();
+                let report = decoders.entry(channel).or_default().decode_into(
+                    &data,
+                    EventSink {
+                        candles: Some(&mut candles),
+                        quotes: Some(&mut quotes),
+                    },
+                );
                 bump(&counters.malformed, report.malformed as u64);
-                bump(&counters.candles_received, out.len() as u64);
-                if out.is_empty() {
+                bump(&counters.candles_received, candles.len() as u64);
+                bump(&counters.quotes_received, quotes.len() as u64);
+                if !quotes.is_empty() {
+                    let event = ConnEvent::Quotes {
+                        channel,
+                        events: quotes,
+                    };
+                    if events.send(event).is_err() {
+                        return;
+                    }
+                }
+                if candles.is_empty() {
                     continue;
                 }
                 ConnEvent::Candles {
                     channel,
-                    events: out,
+                    events: candles,
                 }
             }
             Ok(ServerMessage::ChannelOpened { channel }) => ConnEvent::ChannelOpened(channel),

@@ -6,8 +6,14 @@
 //! `FEED_CONFIG` (re-sent configs included) replaces that event type's layout, and the shape of each
 //! `data` element (string + array = COMPACT pair, object = FULL event) decides how it is read, so a
 //! channel switched to FULL mid-session keeps decoding. Nothing here panics on server input.
+//!
+//! Two event types are read: `Candle` ([`CandleEvent`]) and `Quote` ([`QuoteEvent`]). Both go
+//! through the same generic row reader ([`WireEvent`]: the fields a type reads and how to build it
+//! from their values), so COMPACT layouts, FULL objects and the lenient number rules are shared.
+//! [`FeedDecoder::decode`] keeps candles only, [`FeedDecoder::decode_quotes`] quotes only, and
+//! [`FeedDecoder::decode_into`] both in one pass (what the socket reader uses).
 
-use super::protocol::CANDLE;
+use super::protocol::{CANDLE, QUOTE};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -41,6 +47,75 @@ impl CandleEvent {
     }
 }
 
+/// One decoded Quote event. Prices and sizes are NaN when absent or sent as `"NaN"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuoteEvent {
+    pub symbol: String,
+    pub bid_price: f64,
+    pub ask_price: f64,
+    pub bid_size: f64,
+    pub ask_size: f64,
+}
+
+/// An event type the decoder reads: its wire name, the fields it uses (in slot order) and how to
+/// build it from those fields' values. `None` from [`WireEvent::build`] means malformed (e.g. no
+/// `eventSymbol`).
+pub trait WireEvent: Sized {
+    /// The `eventType` name on the wire.
+    const EVENT_TYPE: &'static str;
+    /// The fields read, matched case-insensitively; `build` gets their values by position here.
+    const FIELDS: &'static [&'static str];
+    /// Build an event from the value of each of [`Self::FIELDS`] (`None`: the field is absent).
+    fn build<'v>(get: impl Fn(usize) -> Option<&'v Value>) -> Option<Self>;
+}
+
+impl WireEvent for CandleEvent {
+    const EVENT_TYPE: &'static str = CANDLE;
+    const FIELDS: &'static [&'static str] = &[
+        "eventSymbol",
+        "eventFlags",
+        "index",
+        "time",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+    ];
+
+    fn build<'v>(get: impl Fn(usize) -> Option<&'v Value>) -> Option<CandleEvent> {
+        let double = |i: usize| get(i).map_or(f64::NAN, as_double);
+        Some(CandleEvent {
+            symbol: get(0).and_then(as_symbol)?,
+            flags: get(1).and_then(as_long).unwrap_or(0) as u32,
+            index: get(2).and_then(as_long),
+            time: get(3).and_then(as_long),
+            open: double(4),
+            high: double(5),
+            low: double(6),
+            close: double(7),
+            volume: double(8),
+        })
+    }
+}
+
+impl WireEvent for QuoteEvent {
+    const EVENT_TYPE: &'static str = QUOTE;
+    const FIELDS: &'static [&'static str] =
+        &["eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"];
+
+    fn build<'v>(get: impl Fn(usize) -> Option<&'v Value>) -> Option<QuoteEvent> {
+        let double = |i: usize| get(i).map_or(f64::NAN, as_double);
+        Some(QuoteEvent {
+            symbol: get(0).and_then(as_symbol)?,
+            bid_price: double(1),
+            ask_price: double(2),
+            bid_size: double(3),
+            ask_size: double(4),
+        })
+    }
+}
+
 /// The data format of a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataFormat {
@@ -48,48 +123,42 @@ pub enum DataFormat {
     Full,
 }
 
-/// Where each Candle field we use sits in a COMPACT row.
+/// Where each field an event type reads sits in a COMPACT row (by `FEED_CONFIG`).
 #[derive(Debug, Clone, PartialEq)]
-struct CandleLayout {
+struct Layout {
     row_len: usize,
-    symbol: Option<usize>,
-    flags: Option<usize>,
-    index: Option<usize>,
-    time: Option<usize>,
-    open: Option<usize>,
-    high: Option<usize>,
-    low: Option<usize>,
-    close: Option<usize>,
-    volume: Option<usize>,
+    /// For each of the type's [`WireEvent::FIELDS`], its position in a row.
+    slots: Vec<Option<usize>>,
 }
 
-impl CandleLayout {
-    fn new(fields: &[String]) -> CandleLayout {
-        let pos = |name: &str| fields.iter().position(|f| f.eq_ignore_ascii_case(name));
-        CandleLayout {
+impl Layout {
+    fn new(fields: &[String], wanted: &[&str]) -> Layout {
+        Layout {
             row_len: fields.len(),
-            symbol: pos("eventSymbol"),
-            flags: pos("eventFlags"),
-            index: pos("index"),
-            time: pos("time"),
-            open: pos("open"),
-            high: pos("high"),
-            low: pos("low"),
-            close: pos("close"),
-            volume: pos("volume"),
+            slots: wanted
+                .iter()
+                .map(|name| fields.iter().position(|f| f.eq_ignore_ascii_case(name)))
+                .collect(),
         }
     }
+}
+
+/// Where decoded events go: `None` skips that type (counted in [`DecodeReport::skipped_types`]).
+#[derive(Debug, Default)]
+pub struct EventSink<'a> {
+    pub candles: Option<&'a mut Vec<CandleEvent>>,
+    pub quotes: Option<&'a mut Vec<QuoteEvent>>,
 }
 
 /// What one [`FeedDecoder::decode`] call skipped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DecodeReport {
-    /// Candle events decoded.
+    /// Events decoded (of the types asked for).
     pub events: usize,
-    /// Event-type groups of a type other than Candle (skipped).
+    /// Event-type groups (COMPACT) or events (FULL) of a type not asked for (skipped).
     pub skipped_types: usize,
     /// Malformed pieces: COMPACT values of a type with no FEED_CONFIG, a row cut short, an element
-    /// of the wrong shape, a Candle without a symbol.
+    /// of the wrong shape, an event without a symbol.
     pub malformed: usize,
 }
 
@@ -97,7 +166,8 @@ pub struct DecodeReport {
 #[derive(Debug, Clone, Default)]
 pub struct FeedDecoder {
     format: Option<DataFormat>,
-    candle: Option<CandleLayout>,
+    candle: Option<Layout>,
+    quote: Option<Layout>,
     /// Field lists of the other event types (kept only so their configs are known).
     others: HashMap<String, usize>,
 }
@@ -115,6 +185,11 @@ impl FeedDecoder {
     /// The Candle field list is known (a `FEED_CONFIG` named it).
     pub fn has_candle_layout(&self) -> bool {
         self.candle.is_some()
+    }
+
+    /// The Quote field list is known (a `FEED_CONFIG` named it).
+    pub fn has_quote_layout(&self) -> bool {
+        self.quote.is_some()
     }
 
     /// Apply a `FEED_CONFIG`: a new format replaces the old one, and each named event type's field
@@ -136,15 +211,41 @@ impl FeedDecoder {
                 .map(|f| f.as_str().unwrap_or_default().to_string())
                 .collect();
             if event_type == CANDLE {
-                self.candle = Some(CandleLayout::new(&names));
+                self.candle = Some(Layout::new(&names, CandleEvent::FIELDS));
+            } else if event_type == QUOTE {
+                self.quote = Some(Layout::new(&names, QuoteEvent::FIELDS));
             } else {
                 self.others.insert(event_type.clone(), names.len());
             }
         }
     }
 
-    /// Decode a `FEED_DATA` `data` value, appending Candle events to `out` in wire order.
+    /// Decode a `FEED_DATA` `data` value, appending Candle events to `out` in wire order (events of
+    /// other types are skipped).
     pub fn decode(&self, data: &Value, out: &mut Vec<CandleEvent>) -> DecodeReport {
+        self.decode_into(
+            data,
+            EventSink {
+                candles: Some(out),
+                quotes: None,
+            },
+        )
+    }
+
+    /// Decode a `FEED_DATA` `data` value, appending Quote events to `out` in wire order (events of
+    /// other types are skipped).
+    pub fn decode_quotes(&self, data: &Value, out: &mut Vec<QuoteEvent>) -> DecodeReport {
+        self.decode_into(
+            data,
+            EventSink {
+                candles: None,
+                quotes: Some(out),
+            },
+        )
+    }
+
+    /// Decode a `FEED_DATA` `data` value into `sink`, each type in wire order.
+    pub fn decode_into(&self, data: &Value, mut sink: EventSink<'_>) -> DecodeReport {
         let mut report = DecodeReport::default();
         let Value::Array(items) = data else {
             if !data.is_null() {
@@ -158,7 +259,7 @@ impl FeedDecoder {
                 // COMPACT: an event-type name followed by one flat array of values.
                 Value::String(event_type) => match items.get(i + 1) {
                     Some(Value::Array(values)) => {
-                        self.decode_compact(event_type, values, out, &mut report);
+                        self.decode_compact(event_type, values, &mut sink, &mut report);
                         i += 2;
                     }
                     _ => {
@@ -168,14 +269,14 @@ impl FeedDecoder {
                 },
                 // FULL: one object per event.
                 Value::Object(obj) => {
-                    self.decode_full(obj, out, &mut report);
+                    decode_full(obj, &mut sink, &mut report);
                     i += 1;
                 }
                 // An older nesting: `[["Candle", [...]], ...]`.
                 Value::Array(pair) => {
                     match (pair.first(), pair.get(1)) {
                         (Some(Value::String(t)), Some(Value::Array(values))) if pair.len() == 2 => {
-                            self.decode_compact(t, values, out, &mut report)
+                            self.decode_compact(t, values, &mut sink, &mut report)
                         }
                         _ => report.malformed += 1,
                     }
@@ -194,84 +295,89 @@ impl FeedDecoder {
         &self,
         event_type: &str,
         values: &[Value],
-        out: &mut Vec<CandleEvent>,
+        sink: &mut EventSink<'_>,
         report: &mut DecodeReport,
     ) {
-        if event_type != CANDLE {
-            report.skipped_types += 1;
-            return;
-        }
-        let Some(layout) = &self.candle else {
-            report.malformed += 1;
-            return;
-        };
-        if layout.row_len == 0 {
-            report.malformed += 1;
-            return;
-        }
-        let rows = values.chunks_exact(layout.row_len);
-        if !rows.remainder().is_empty() {
-            report.malformed += 1;
-        }
-        for row in rows {
-            let get = |idx: Option<usize>| idx.and_then(|i| row.get(i));
-            let Some(symbol) = get(layout.symbol).and_then(as_symbol) else {
-                report.malformed += 1;
-                continue;
-            };
-            out.push(CandleEvent {
-                symbol,
-                flags: get(layout.flags).and_then(as_long).unwrap_or(0) as u32,
-                index: get(layout.index).and_then(as_long),
-                time: get(layout.time).and_then(as_long),
-                open: get(layout.open).map_or(f64::NAN, as_double),
-                high: get(layout.high).map_or(f64::NAN, as_double),
-                low: get(layout.low).map_or(f64::NAN, as_double),
-                close: get(layout.close).map_or(f64::NAN, as_double),
-                volume: get(layout.volume).map_or(f64::NAN, as_double),
-            });
-            report.events += 1;
+        match (event_type, &mut sink.candles, &mut sink.quotes) {
+            (CANDLE, Some(out), _) => compact_rows(self.candle.as_ref(), values, *out, report),
+            (QUOTE, _, Some(out)) => compact_rows(self.quote.as_ref(), values, *out, report),
+            _ => report.skipped_types += 1,
         }
     }
+}
 
-    fn decode_full(
-        &self,
-        obj: &serde_json::Map<String, Value>,
-        out: &mut Vec<CandleEvent>,
-        report: &mut DecodeReport,
-    ) {
-        match obj.get("eventType") {
-            Some(Value::String(t)) if t == CANDLE => {}
-            // Without `eventType` the event is what this channel carries: candles.
-            None | Some(Value::Null) => {}
-            _ => {
-                report.skipped_types += 1;
-                return;
+/// Decode the rows of one COMPACT group of `E` by `layout` (its `FEED_CONFIG`).
+fn compact_rows<E: WireEvent>(
+    layout: Option<&Layout>,
+    values: &[Value],
+    out: &mut Vec<E>,
+    report: &mut DecodeReport,
+) {
+    let Some(layout) = layout.filter(|l| l.row_len > 0) else {
+        report.malformed += 1;
+        return;
+    };
+    let rows = values.chunks_exact(layout.row_len);
+    if !rows.remainder().is_empty() {
+        report.malformed += 1;
+    }
+    for row in rows {
+        let get = |slot: usize| {
+            layout
+                .slots
+                .get(slot)
+                .copied()
+                .flatten()
+                .and_then(|i| row.get(i))
+        };
+        match E::build(get) {
+            Some(e) => {
+                out.push(e);
+                report.events += 1;
             }
+            None => report.malformed += 1,
         }
-        let get = |name: &str| {
-            obj.get(name).or_else(|| {
-                obj.iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                    .map(|(_, v)| v)
-            })
-        };
-        let Some(symbol) = get("eventSymbol").and_then(as_symbol) else {
-            report.malformed += 1;
-            return;
-        };
-        out.push(CandleEvent {
-            symbol,
-            flags: get("eventFlags").and_then(as_long).unwrap_or(0) as u32,
-            index: get("index").and_then(as_long),
-            time: get("time").and_then(as_long),
-            open: get("open").map_or(f64::NAN, as_double),
-            high: get("high").map_or(f64::NAN, as_double),
-            low: get("low").map_or(f64::NAN, as_double),
-            close: get("close").map_or(f64::NAN, as_double),
-            volume: get("volume").map_or(f64::NAN, as_double),
-        });
-        report.events += 1;
+    }
+}
+
+/// Decode one FULL event object into the sink of its `eventType`. Without `eventType` the event is
+/// what the channel carries: a candle when candles are wanted, else a quote.
+fn decode_full(
+    obj: &serde_json::Map<String, Value>,
+    sink: &mut EventSink<'_>,
+    report: &mut DecodeReport,
+) {
+    let event_type = match obj.get("eventType") {
+        Some(Value::String(t)) => Some(t.as_str()),
+        None | Some(Value::Null) => None,
+        Some(_) => Some(""),
+    };
+    match (event_type, &mut sink.candles, &mut sink.quotes) {
+        (Some(CANDLE) | None, Some(out), _) => full_event(obj, *out, report),
+        (Some(QUOTE) | None, _, Some(out)) => full_event(obj, *out, report),
+        _ => report.skipped_types += 1,
+    }
+}
+
+fn full_event<E: WireEvent>(
+    obj: &serde_json::Map<String, Value>,
+    out: &mut Vec<E>,
+    report: &mut DecodeReport,
+) {
+    let get = |slot: usize| {
+        let name = E::FIELDS.get(slot)?;
+        obj.get(*name).or_else(|| {
+            obj.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    };
+    match E::build(get) {
+        Some(e) => {
+            out.push(e);
+            report.events += 1;
+        }
+        None => report.malformed += 1,
     }
 }
 
@@ -404,6 +510,73 @@ mod tests {
         out.clear();
         d.decode(&json!(["Candle", [2.5, "Z"]]), &mut out);
         assert_eq!((out[0].symbol.as_str(), out[0].close), ("Z", 2.5));
+    }
+
+    #[test]
+    fn quotes_decode_by_their_own_config_next_to_candles() {
+        let mut d = decoder(&["eventSymbol", "close"], "COMPACT");
+        let cfg = json!({"Quote": ["askSize", "bidSize", "askPrice", "bidPrice", "eventSymbol", "eventType"]});
+        d.apply_config(None, cfg.as_object());
+        assert!(d.has_quote_layout());
+        let data = json!([
+            "Quote",
+            [
+                5,
+                7,
+                1.5,
+                "NaN",
+                ".AAPL261218C200",
+                "Quote",
+                1,
+                2,
+                3,
+                4,
+                "./EW4N23C3990:XCME",
+                "Quote"
+            ],
+            "Candle",
+            ["A", 2.0]
+        ]);
+        let (mut candles, mut quotes) = (Vec::new(), Vec::new());
+        let r = d.decode_into(
+            &data,
+            EventSink {
+                candles: Some(&mut candles),
+                quotes: Some(&mut quotes),
+            },
+        );
+        assert_eq!((r.events, r.skipped_types, r.malformed), (3, 0, 0));
+        assert_eq!(candles.len(), 1);
+        assert_eq!(quotes[0].symbol, ".AAPL261218C200");
+        assert_eq!((quotes[0].ask_size, quotes[0].bid_size), (5.0, 7.0));
+        assert_eq!(quotes[0].ask_price, 1.5);
+        assert!(quotes[0].bid_price.is_nan());
+        assert_eq!((quotes[1].ask_price, quotes[1].bid_price), (3.0, 4.0));
+        // Candles only: the Quote group is skipped; quotes only: the Candle group is.
+        let mut only = Vec::new();
+        assert_eq!(d.decode(&data, &mut only).skipped_types, 1);
+        let mut q = Vec::new();
+        let r = d.decode_quotes(&data, &mut q);
+        assert_eq!((q.len(), r.skipped_types), (2, 1));
+        // FULL quotes by name; a quote without a symbol is malformed.
+        q.clear();
+        let r = d.decode_quotes(
+            &json!([
+                {"eventType": "Quote", "eventSymbol": "X", "bidPrice": "1.25", "askPrice": 1.5},
+                {"eventType": "Quote", "bidPrice": 1}
+            ]),
+            &mut q,
+        );
+        assert_eq!((r.events, r.malformed), (1, 1));
+        assert_eq!((q[0].bid_price, q[0].ask_price), (1.25, 1.5));
+        assert!(q[0].bid_size.is_nan());
+        // No Quote config yet: COMPACT quotes cannot be decoded.
+        let none = FeedDecoder::new();
+        assert_eq!(
+            none.decode_quotes(&json!(["Quote", ["X", 1]]), &mut q)
+                .malformed,
+            1
+        );
     }
 
     #[test]

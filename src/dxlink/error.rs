@@ -1,5 +1,6 @@
-//! Errors of the DXLink client: [`DxLinkError`] for one connection (connect, handshake, socket) and
-//! [`CandleError`] for one symbol's outcome in a batch.
+//! Errors of the DXLink client: [`DxLinkError`] for one connection (connect, handshake, socket),
+//! [`CandleError`] for one symbol's outcome in a candle batch and [`QuoteError`] for one symbol's
+//! outcome in a quote batch.
 //!
 //! Messages never contain the quote token: server text is passed through
 //! [`super::protocol::QuoteToken::redact`] before it lands here, and URLs are reduced to their host.
@@ -40,5 +41,20 @@ pub enum CandleError {
     Dropped(u32),
     /// The pool was shut down before the snapshot completed.
     #[error("DXLink candle pool shut down")]
+    Shutdown,
+}
+
+/// Why one streamer symbol has no quote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    /// No Quote event arrived within the per-symbol deadline (the real service sends nothing for
+    /// a symbol it does not know, so an unknown symbol ends here).
+    #[error("no quote within {0:?}")]
+    Timeout(Duration),
+    /// No DXLink connection could be opened (every attempt failed); the last reason.
+    #[error("no DXLink connection: {0}")]
+    Connection(String),
+    /// The pool was shut down before the quote arrived.
+    #[error("DXLink pool shut down")]
     Shutdown,
 }

@@ -4,8 +4,9 @@
 //! Layout (after tokio's mini-redis): [`protocol`] frames messages, [`decode`] turns `FEED_DATA` into
 //! candle events by the `FEED_CONFIG` field lists, [`snapshot`] assembles each symbol's snapshot from
 //! its event flags, [`connection`] owns one socket (handshake, keepalive, reader/writer tasks),
-//! [`pool`] schedules a batch over connections × channels and reconnects, [`error`] names what can go
-//! wrong. The wire rules are `shared/spec/tastytrade-wire.md`'s DXLink section.
+//! [`pool`] schedules a batch over connections × channels and reconnects (and quotes option streamer
+//! symbols with `Quote` events on the same connections: [`CandlePool::quotes`], [`quote`]),
+//! [`error`] names what can go wrong. The wire rules are `shared/spec/tastytrade-wire.md`'s DXLink section.
 //!
 //! Typical use in the pipeline:
 //! ```no_run
@@ -23,17 +24,33 @@
 //! }
 //! # }
 //! ```
+//!
+//! Quoting ATM options on the same pool (a `Quote` event per streamer symbol, no extra connection):
+//! ```no_run
+//! # async fn demo(pool: volscreen::dxlink::CandlePool) {
+//! let legs = vec![".AAPL261218C200".to_string(), "./EW4N23C3990:XCME".to_string()];
+//! let mut rx = pool.quotes(legs);
+//! while let Some(outcome) = rx.recv().await {
+//!     match outcome.result {
+//!         Ok(q) => println!("{}: bid {:?} ask {:?}", outcome.symbol, q.bid, q.ask),
+//!         Err(e) => eprintln!("{}: {e}", outcome.symbol), // e.g. not quoted within 5 s
+//!     }
+//! }
+//! # }
+//! ```
 
 pub mod connection;
 pub mod decode;
 pub mod error;
 pub mod pool;
 pub mod protocol;
+pub mod quote;
 pub mod snapshot;
 
-pub use error::{CandleError, DxLinkError};
+pub use error::{CandleError, DxLinkError, QuoteError};
 pub use pool::{CandleOutcome, CandlePool, DxLinkConfig, PoolStats};
 pub use protocol::QuoteToken;
+pub use quote::{OptionQuote, QuoteOutcome};
 pub use snapshot::CandleSeries;
 
 use crate::date::{Date, DAY_MS};

@@ -21,10 +21,26 @@
 //! worker is in that state the queued symbols fail with [`CandleError::Connection`]. Each batch has a
 //! deadline: whatever is unresolved then becomes [`CandleError::Timeout`]. Every distinct requested
 //! symbol gets exactly one [`CandleOutcome`], and the receiver closes after the last one.
+//!
+//! Quotes ([`CandlePool::quotes`]) ride on the same connections, in a second FIFO: a connection
+//! with quote work opens one FEED channel of contract `quote_contract` (`AUTO`) with its own
+//! `FEED_SETUP` for the Quote fields, subscribes up to `quotes_per_channel` streamer symbols on it
+//! (chunked like candles), and resolves each symbol with its first Quote event, unsubscribing it at
+//! once. The quote channel takes one of the connection's `channels_per_connection` slots (servers
+//! cap channels per connection, and candles use them all): the least-loaded candle channel stops
+//! taking snapshots, is cancelled (`CHANNEL_CANCEL`) once its snapshots are done, and its slot is
+//! given back to candles (a fresh candle channel) only when the quote channel is idle and candle
+//! work is waiting, so repeated quote batches do not churn channels. Each quote has its own
+//! deadline (`quote_deadline`, from the `quotes` call): a symbol the server never quotes (the real
+//! service sends nothing for unknown symbols) ends as [`QuoteError::Timeout`]; a dropped socket
+//! puts the missing quotes back in the queue. Every distinct symbol gets exactly one
+//! [`QuoteOutcome`].
 
 use super::connection::{bump, ConnEvent, ConnectOptions, Connection, Counters};
-use super::error::CandleError;
+use super::decode::QuoteEvent;
+use super::error::{CandleError, QuoteError};
 use super::protocol::{QuoteToken, SubscriptionItem, MAX_SUBSCRIPTION_BYTES};
+use super::quote::{OptionQuote, QuoteOutcome};
 use super::snapshot::{CandleSeries, SnapshotAssembler};
 use crate::symbol::split_candle_symbol;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -65,6 +81,13 @@ pub struct DxLinkConfig {
     pub aggregation_period: f64,
     /// Byte budget of one `FEED_SUBSCRIPTION`.
     pub max_subscription_bytes: usize,
+    /// Every symbol of a quote batch is resolved within this time of `quotes` (else `Timeout`).
+    pub quote_deadline: Duration,
+    /// Channel contract of the quote channel: `AUTO` (what tastytrade's own client uses for
+    /// Quote) or `TICKER`.
+    pub quote_contract: String,
+    /// Quote subscriptions in flight at once on one connection's quote channel.
+    pub quotes_per_channel: usize,
 }
 
 impl Default for DxLinkConfig {
@@ -89,6 +112,9 @@ impl Default for DxLinkConfig {
             contract: "HISTORY".to_string(),
             aggregation_period: 0.1,
             max_subscription_bytes: MAX_SUBSCRIPTION_BYTES,
+            quote_deadline: Duration::from_secs(5),
+            quote_contract: "AUTO".to_string(),
+            quotes_per_channel: 500,
         }
     }
 }
@@ -121,6 +147,12 @@ pub struct PoolStats {
     pub timeouts: u64,
     pub server_errors: u64,
     pub malformed: u64,
+    /// Quote subscriptions sent.
+    pub quote_subscriptions: u64,
+    /// Quote events received.
+    pub quotes_received: u64,
+    /// Quote requests that hit their deadline.
+    pub quote_timeouts: u64,
 }
 
 /// The key that matches a subscribed candle symbol to the `eventSymbol` the server sends back:
@@ -155,29 +187,49 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-struct BatchState {
-    tx: Option<mpsc::Sender<CandleOutcome>>,
+/// A per-symbol outcome a batch delivers.
+trait Outcome: Send + 'static {
+    type Value;
+    type Error: Clone + Send + 'static;
+    fn new(symbol: String, result: Result<Self::Value, Self::Error>) -> Self;
+}
+
+impl Outcome for CandleOutcome {
+    type Value = CandleSeries;
+    type Error = CandleError;
+    fn new(symbol: String, result: Result<CandleSeries, CandleError>) -> CandleOutcome {
+        CandleOutcome { symbol, result }
+    }
+}
+
+impl Outcome for QuoteOutcome {
+    type Value = OptionQuote;
+    type Error = QuoteError;
+    fn new(symbol: String, result: Result<OptionQuote, QuoteError>) -> QuoteOutcome {
+        QuoteOutcome { symbol, result }
+    }
+}
+
+struct BatchState<O> {
+    tx: Option<mpsc::Sender<O>>,
     pending: HashSet<String>,
 }
 
-/// The symbols of one `fetch` call and where their outcomes go.
-struct Batch {
-    state: Mutex<BatchState>,
+/// The symbols of one `fetch` (or `quotes`) call and where their outcomes go.
+struct Batch<O = CandleOutcome> {
+    state: Mutex<BatchState<O>>,
     done: Notify,
 }
 
-impl Batch {
+impl<O: Outcome> Batch<O> {
     /// Deliver `symbol`'s outcome unless it already has one. True when this call delivered it.
-    fn resolve(&self, symbol: &str, result: Result<CandleSeries, CandleError>) -> bool {
+    fn resolve(&self, symbol: &str, result: Result<O::Value, O::Error>) -> bool {
         let mut st = lock(&self.state);
         if !st.pending.remove(symbol) {
             return false;
         }
         if let Some(tx) = &st.tx {
-            let _ = tx.try_send(CandleOutcome {
-                symbol: symbol.to_string(),
-                result,
-            });
+            let _ = tx.try_send(O::new(symbol.to_string(), result));
         }
         if st.pending.is_empty() {
             st.tx = None; // closes the receiver after the last outcome
@@ -187,7 +239,7 @@ impl Batch {
     }
 
     /// Resolve everything still pending with `err`; returns how many.
-    fn resolve_all(&self, err: CandleError) -> usize {
+    fn resolve_all(&self, err: O::Error) -> usize {
         let pending: Vec<String> = lock(&self.state).pending.iter().cloned().collect();
         pending
             .iter()
@@ -223,10 +275,29 @@ impl Job {
     }
 }
 
+/// One streamer symbol of a `quotes` batch.
+struct QuoteJob {
+    symbol: String,
+    deadline: Instant,
+    batch: Arc<Batch<QuoteOutcome>>,
+}
+
+impl QuoteJob {
+    fn wanted(&self) -> bool {
+        self.batch.wants(&self.symbol)
+    }
+
+    fn resolve(&self, result: Result<OptionQuote, QuoteError>) -> bool {
+        self.batch.resolve(&self.symbol, result)
+    }
+}
+
 struct Shared {
     cfg: DxLinkConfig,
     opts: ConnectOptions,
     queue: Mutex<VecDeque<Job>>,
+    /// Quote jobs, FIFO.
+    quotes: Mutex<VecDeque<QuoteJob>>,
     work: Notify,
     shutdown: watch::Sender<bool>,
     closed: AtomicBool,
@@ -240,7 +311,29 @@ struct Shared {
 
 impl Shared {
     fn has_work(&self) -> bool {
+        self.has_candle_work() || self.has_quote_work()
+    }
+
+    fn has_candle_work(&self) -> bool {
         lock(&self.queue).iter().any(Job::wanted)
+    }
+
+    fn has_quote_work(&self) -> bool {
+        lock(&self.quotes).iter().any(QuoteJob::wanted)
+    }
+
+    /// Put quote jobs back at the front of the quote queue (in their order) and wake the workers.
+    fn requeue_quotes(&self, jobs: Vec<QuoteJob>) {
+        if jobs.is_empty() {
+            return;
+        }
+        {
+            let mut q = lock(&self.quotes);
+            for j in jobs.into_iter().rev() {
+                q.push_front(j);
+            }
+        }
+        self.work.notify_waiters();
     }
 
     /// Put jobs back at the front of the queue (in their order) and wake the workers.
@@ -257,11 +350,21 @@ impl Shared {
         self.work.notify_waiters();
     }
 
-    /// Fail every queued job with `err`.
+    /// Fail every queued job with `err` (queued quotes with its quote counterpart).
     fn drain(&self, err: CandleError) {
         let jobs: Vec<Job> = lock(&self.queue).drain(..).collect();
         for j in jobs {
             j.resolve(Err(err.clone()));
+        }
+        let quote_err = match &err {
+            CandleError::Timeout(_) => QuoteError::Timeout(self.cfg.quote_deadline),
+            CandleError::Connection(reason) => QuoteError::Connection(reason.clone()),
+            CandleError::Dropped(n) => QuoteError::Connection(format!("socket dropped {n} times")),
+            CandleError::Shutdown => QuoteError::Shutdown,
+        };
+        let quotes: Vec<QuoteJob> = lock(&self.quotes).drain(..).collect();
+        for j in quotes {
+            j.resolve(Err(quote_err.clone()));
         }
     }
 
@@ -315,6 +418,7 @@ impl CandlePool {
             cfg,
             opts,
             queue: Mutex::new(VecDeque::new()),
+            quotes: Mutex::new(VecDeque::new()),
             work: Notify::new(),
             shutdown,
             closed: AtomicBool::new(false),
@@ -376,22 +480,105 @@ impl CandlePool {
         }
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
         self.shared.work.notify_waiters();
-        // The batch deadline: whatever is still unresolved then (queued or in flight) times out.
-        let mut shutdown = self.shared.shutdown.subscribe();
         let counters = self.shared.counters.clone();
+        self.watch_deadline(
+            batch,
+            deadline,
+            CandleError::Timeout(deadline_after),
+            CandleError::Shutdown,
+            move |n| bump(&counters.timeouts, n as u64),
+        );
+        rx
+    }
+
+    /// The batch deadline: whatever is still unresolved then (queued or in flight) fails with
+    /// `timeout` (`on_timeout` gets how many); on shutdown with `shutdown_err`.
+    fn watch_deadline<O: Outcome>(
+        &self,
+        batch: Arc<Batch<O>>,
+        deadline: Instant,
+        timeout: O::Error,
+        shutdown_err: O::Error,
+        on_timeout: impl FnOnce(usize) + Send + 'static,
+    ) {
+        let mut shutdown = self.shared.shutdown.subscribe();
         tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => {
-                    let n = batch.resolve_all(CandleError::Timeout(deadline_after));
-                    bump(&counters.timeouts, n as u64);
+                    on_timeout(batch.resolve_all(timeout));
                 }
                 _ = batch.done.notified() => {}
                 _ = shutdown.wait_for(|s| *s) => {
-                    batch.resolve_all(CandleError::Shutdown);
+                    batch.resolve_all(shutdown_err);
                 }
             }
         });
+    }
+
+    /// Fetch one Quote (bid, ask and their sizes) for each of `symbols`, DXLink streamer symbols
+    /// such as `.AAPL261218C200` or `./EW4N23C3990:XCME`, over the pool's connections (no extra
+    /// connection: see the module docs). Outcomes stream in as quotes arrive, one per distinct
+    /// symbol; a symbol not quoted within `quote_deadline` gets [`QuoteError::Timeout`]. The
+    /// receiver closes after the last outcome. Runs concurrently with [`CandlePool::fetch`].
+    pub fn quotes(&self, symbols: Vec<String>) -> mpsc::Receiver<QuoteOutcome> {
+        let mut seen = HashSet::new();
+        let symbols: Vec<String> = symbols
+            .into_iter()
+            .filter(|s| seen.insert(s.clone()))
+            .collect();
+        let (tx, rx) = mpsc::channel(symbols.len().max(1));
+        if symbols.is_empty() {
+            return rx;
+        }
+        let batch = Arc::new(Batch {
+            state: Mutex::new(BatchState {
+                tx: Some(tx),
+                pending: seen,
+            }),
+            done: Notify::new(),
+        });
+        if self.shared.closed.load(Ordering::SeqCst) {
+            batch.resolve_all(QuoteError::Shutdown);
+            return rx;
+        }
+        let deadline_after = self.shared.cfg.quote_deadline;
+        let now = Instant::now();
+        let deadline = now
+            .checked_add(deadline_after)
+            .unwrap_or_else(|| now + Duration::from_secs(10 * 365 * 86_400));
+        {
+            let mut q = lock(&self.shared.quotes);
+            q.retain(QuoteJob::wanted);
+            q.extend(symbols.into_iter().map(|symbol| QuoteJob {
+                symbol,
+                deadline,
+                batch: batch.clone(),
+            }));
+        }
+        self.shared.generation.fetch_add(1, Ordering::SeqCst);
+        self.shared.work.notify_waiters();
+        let counters = self.shared.counters.clone();
+        self.watch_deadline(
+            batch,
+            deadline,
+            QuoteError::Timeout(deadline_after),
+            QuoteError::Shutdown,
+            move |n| bump(&counters.quote_timeouts, n as u64),
+        );
         rx
+    }
+
+    /// [`CandlePool::quotes`] and wait for every outcome.
+    pub async fn quotes_all(
+        &self,
+        symbols: Vec<String>,
+    ) -> HashMap<String, Result<OptionQuote, QuoteError>> {
+        let mut rx = self.quotes(symbols);
+        let mut out = HashMap::new();
+        while let Some(o) = rx.recv().await {
+            out.insert(o.symbol, o.result);
+        }
+        out
     }
 
     /// [`CandlePool::fetch`] and wait for every outcome.
@@ -430,6 +617,9 @@ impl CandlePool {
             timeouts: g(&c.timeouts),
             server_errors: g(&c.server_errors),
             malformed: g(&c.malformed),
+            quote_subscriptions: g(&c.quote_subscriptions),
+            quotes_received: g(&c.quotes_received),
+            quote_timeouts: g(&c.quote_timeouts),
         }
     }
 
@@ -609,6 +799,8 @@ enum ChanState {
     Requested,
     Open,
     Dead,
+    /// Cancelled by us: its slot is lent to the quote channel.
+    Cancelled,
 }
 
 /// One symbol subscribed on a channel, and the jobs waiting for it.
@@ -621,10 +813,23 @@ struct Flight {
 struct Chan {
     id: u64,
     state: ChanState,
+    /// Takes no new snapshots: it is cancelled for the quote channel once its flights are done.
+    retiring: bool,
     /// By [`candle_symbol_key`].
     flights: HashMap<String, Flight>,
     assembler: SnapshotAssembler,
 }
+
+/// The connection's quote channel and the quotes subscribed on it, by streamer symbol.
+struct QuoteChan {
+    id: u64,
+    state: ChanState,
+    flights: HashMap<String, Vec<QuoteJob>>,
+}
+
+/// Refused quote channels after which a session stops asking for one (other connections or the
+/// deadline take over).
+const MAX_QUOTE_CHANNEL_REFUSALS: u32 = 3;
 
 enum SessionEnd {
     Shutdown,
@@ -640,6 +845,12 @@ struct Session<'a> {
     /// Snapshots this connection may keep in flight (congestion window, see the module docs).
     window: usize,
     max_window: usize,
+    quote: Option<QuoteChan>,
+    /// The candle channel (index in `chans`) whose slot the quote channel uses.
+    lent: Option<usize>,
+    quote_refusals: u32,
+    /// The next odd channel number to request.
+    next_id: u64,
 }
 
 impl<'a> Session<'a> {
@@ -648,10 +859,12 @@ impl<'a> Session<'a> {
             .map(|i| Chan {
                 id: 2 * i as u64 + 1,
                 state: ChanState::Requested,
+                retiring: false,
                 flights: HashMap::new(),
                 assembler: SnapshotAssembler::new(),
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let next_id = 2 * chans.len() as u64 + 1;
         let max_window =
             shared.cfg.channels_per_connection.max(1) * shared.cfg.snapshots_per_channel.max(1);
         Session {
@@ -661,7 +874,17 @@ impl<'a> Session<'a> {
             completed_any: false,
             window: window.clamp(1, max_window),
             max_window,
+            quote: None,
+            lent: None,
+            quote_refusals: 0,
+            next_id,
         }
+    }
+
+    fn alloc_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 2;
+        id
     }
 
     async fn run(&mut self, shutdown: &mut watch::Receiver<bool>) -> SessionEnd {
@@ -681,17 +904,24 @@ impl<'a> Session<'a> {
             if *shutdown.borrow() {
                 return SessionEnd::Shutdown;
             }
-            if !self.fill() {
+            if !self.manage_quote_channel() || !self.fill() || !self.fill_quotes() {
                 return SessionEnd::Dropped("socket closed".into());
             }
             if self.chans.iter().all(|c| c.state == ChanState::Dead) {
                 return SessionEnd::Dropped("every channel was refused".into());
             }
+            let quote_deadline = self
+                .quote
+                .iter()
+                .flat_map(|q| q.flights.values().flatten())
+                .map(|j| j.deadline)
+                .min();
             let next_deadline = self
                 .chans
                 .iter()
                 .flat_map(|c| c.flights.values())
                 .flat_map(|f| f.jobs.iter().map(|j| j.deadline))
+                .chain(quote_deadline)
                 .min();
             let expire_at = pin!(async move {
                 match next_deadline {
@@ -728,14 +958,36 @@ impl<'a> Session<'a> {
                 return Some(SessionEnd::Dropped("authorization lost".into()));
             }
             ConnEvent::ChannelOpened(id) => {
-                if let Some(ch) = self.chan_mut(id) {
+                if let Some(q) = self.quote.as_mut().filter(|q| q.id == id) {
+                    if q.state == ChanState::Requested {
+                        q.state = ChanState::Open;
+                        bump(&counters.channels_opened, 1);
+                    }
+                } else if let Some(ch) = self.chan_mut(id) {
                     if ch.state == ChanState::Requested {
                         ch.state = ChanState::Open;
                         bump(&counters.channels_opened, 1);
                     }
                 }
             }
-            ConnEvent::ChannelClosed(id) => self.kill_channel(id),
+            ConnEvent::ChannelClosed(id) => {
+                if self.quote.as_ref().is_some_and(|q| q.id == id) {
+                    self.drop_quote_channel();
+                } else {
+                    self.kill_channel(id);
+                }
+            }
+            ConnEvent::ServerError { channel, .. }
+                if self
+                    .quote
+                    .as_ref()
+                    .is_some_and(|q| q.id == channel && q.state == ChanState::Requested) =>
+            {
+                bump(&counters.channels_refused, 1);
+                self.quote_refusals += 1;
+                self.drop_quote_channel();
+            }
+            ConnEvent::Quotes { channel, events } => return self.on_quotes(channel, events),
             ConnEvent::ServerError { channel, .. } => {
                 // An error on a channel that never opened is a refusal (e.g. too many channels).
                 let refused = channel != 0
@@ -803,7 +1055,11 @@ impl<'a> Session<'a> {
     /// A channel is gone: its jobs go back to the queue (no attempt counted: not the symbol's fault).
     fn kill_channel(&mut self, id: u64) {
         let Some(ch) = self.chan_mut(id) else { return };
+        if ch.state == ChanState::Cancelled {
+            return; // our own CHANNEL_CANCEL answered
+        }
         ch.state = ChanState::Dead;
+        ch.retiring = false;
         ch.assembler = SnapshotAssembler::new();
         let jobs: Vec<Job> = ch
             .flights
@@ -816,6 +1072,7 @@ impl<'a> Session<'a> {
 
     /// Drop in-flight jobs that are resolved or past their deadline; unsubscribe emptied flights.
     fn expire(&mut self) {
+        self.expire_quotes();
         let now = Instant::now();
         let counters = &self.shared.counters;
         for ch in &mut self.chans {
@@ -853,6 +1110,204 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The quote-channel part of [`Session::expire`]: resolved or expired quotes leave, and are
+    /// unsubscribed.
+    fn expire_quotes(&mut self) {
+        let now = Instant::now();
+        let shared = self.shared;
+        let Some(q) = self.quote.as_mut() else { return };
+        let mut removes = Vec::new();
+        q.flights.retain(|symbol, jobs| {
+            jobs.retain(|job| {
+                if !job.wanted() {
+                    false
+                } else if job.deadline <= now {
+                    if job.resolve(Err(QuoteError::Timeout(shared.cfg.quote_deadline))) {
+                        bump(&shared.counters.quote_timeouts, 1);
+                    }
+                    false
+                } else {
+                    true
+                }
+            });
+            if jobs.is_empty() {
+                removes.push(SubscriptionItem::quote(symbol));
+            }
+            !jobs.is_empty()
+        });
+        if !removes.is_empty() {
+            let _ = self
+                .conn
+                .subscribe(q.id, &[], &removes, shared.cfg.max_subscription_bytes);
+        }
+    }
+
+    /// Quote events arrived: the first one of each subscribed symbol resolves its jobs, and the
+    /// symbol is unsubscribed.
+    fn on_quotes(&mut self, channel: u64, events: Vec<QuoteEvent>) -> Option<SessionEnd> {
+        let q = self.quote.as_mut().filter(|q| q.id == channel)?;
+        let mut removes = Vec::new();
+        let mut done = Vec::new();
+        for ev in &events {
+            if let Some(jobs) = q.flights.remove(&ev.symbol) {
+                removes.push(SubscriptionItem::quote(&ev.symbol));
+                done.push((jobs, OptionQuote::from(ev)));
+            }
+        }
+        let gone = !removes.is_empty()
+            && self
+                .conn
+                .subscribe(
+                    channel,
+                    &[],
+                    &removes,
+                    self.shared.cfg.max_subscription_bytes,
+                )
+                .is_none();
+        for (jobs, quote) in done {
+            for job in jobs {
+                job.resolve(Ok(quote));
+            }
+        }
+        gone.then(|| SessionEnd::Dropped("socket closed".into()))
+    }
+
+    /// The quote channel closed or was refused: its quotes go back to the queue.
+    fn drop_quote_channel(&mut self) {
+        if let Some(q) = self.quote.take() {
+            let jobs = q
+                .flights
+                .into_values()
+                .flatten()
+                .filter(QuoteJob::wanted)
+                .collect();
+            self.shared.requeue_quotes(jobs);
+        }
+    }
+
+    /// Open, keep or give back the quote channel (see the module docs). False when the socket is
+    /// gone.
+    fn manage_quote_channel(&mut self) -> bool {
+        let shared = self.shared;
+        let quote_work = shared.has_quote_work();
+        if let Some(q) = &self.quote {
+            let idle = q.flights.is_empty() && !quote_work;
+            if !idle || !shared.has_candle_work() {
+                return true;
+            }
+            // Candles wait and quotes are done: the slot goes back to a fresh candle channel.
+            let id = q.id;
+            self.quote = None;
+            if !self.conn.cancel_channel(id) {
+                return false;
+            }
+            return self.reopen_lent();
+        }
+        if !quote_work || self.quote_refusals >= MAX_QUOTE_CHANNEL_REFUSALS {
+            for ch in &mut self.chans {
+                ch.retiring = false;
+            }
+            return self.lent.is_none() || !shared.has_candle_work() || self.reopen_lent();
+        }
+        if self.lent.is_none() {
+            let retiring = match self.chans.iter().position(|c| c.retiring) {
+                Some(i) => i,
+                None => {
+                    let pick = self
+                        .chans
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| matches!(c.state, ChanState::Open | ChanState::Requested))
+                        .min_by_key(|(_, c)| c.flights.len())
+                        .map(|(i, _)| i);
+                    let Some(i) = pick else { return true };
+                    self.chans[i].retiring = true;
+                    i
+                }
+            };
+            let ch = &mut self.chans[retiring];
+            if !ch.flights.is_empty() {
+                return true; // wait for its snapshots
+            }
+            ch.retiring = false;
+            ch.state = ChanState::Cancelled;
+            ch.assembler = SnapshotAssembler::new();
+            let id = ch.id;
+            self.lent = Some(retiring);
+            if !self.conn.cancel_channel(id) {
+                return false;
+            }
+        }
+        let id = self.alloc_id();
+        self.quote = Some(QuoteChan {
+            id,
+            state: ChanState::Requested,
+            flights: HashMap::new(),
+        });
+        self.conn.open_quote_channel(
+            id,
+            &shared.cfg.quote_contract,
+            shared.cfg.aggregation_period,
+        )
+    }
+
+    /// Give the lent slot back to candles: a candle channel under a new number.
+    fn reopen_lent(&mut self) -> bool {
+        let Some(i) = self.lent.take() else {
+            return true;
+        };
+        let id = self.alloc_id();
+        let ch = &mut self.chans[i];
+        ch.id = id;
+        ch.state = ChanState::Requested;
+        ch.retiring = false;
+        ch.assembler = SnapshotAssembler::new();
+        let cfg = &self.shared.cfg;
+        self.conn
+            .open_feed_channel(id, &cfg.contract, cfg.aggregation_period)
+    }
+
+    /// Subscribe queued quotes on the open quote channel, up to `quotes_per_channel` in flight.
+    /// False when the socket is gone.
+    fn fill_quotes(&mut self) -> bool {
+        let shared = self.shared;
+        let Some(q) = self.quote.as_mut().filter(|q| q.state == ChanState::Open) else {
+            return true;
+        };
+        let cap = shared.cfg.quotes_per_channel.max(1);
+        let now = Instant::now();
+        let mut adds = Vec::new();
+        {
+            let mut queue = lock(&shared.quotes);
+            while q.flights.len() < cap {
+                let Some(job) = queue.pop_front() else { break };
+                if !job.wanted() {
+                    continue;
+                }
+                if job.deadline <= now {
+                    if job.resolve(Err(QuoteError::Timeout(shared.cfg.quote_deadline))) {
+                        bump(&shared.counters.quote_timeouts, 1);
+                    }
+                    continue;
+                }
+                match q.flights.get_mut(&job.symbol) {
+                    Some(jobs) => jobs.push(job),
+                    None => {
+                        adds.push(SubscriptionItem::quote(&job.symbol));
+                        q.flights.insert(job.symbol.clone(), vec![job]);
+                    }
+                }
+            }
+        }
+        if adds.is_empty() {
+            return true;
+        }
+        bump(&shared.counters.quote_subscriptions, adds.len() as u64);
+        self.conn
+            .subscribe(q.id, &adds, &[], shared.cfg.max_subscription_bytes)
+            .is_some()
+    }
+
     /// Give each open channel jobs up to its in-flight bound, least-loaded channel first, and send
     /// the subscriptions. False when the socket is gone.
     fn fill(&mut self) -> bool {
@@ -868,7 +1323,9 @@ impl<'a> Session<'a> {
                     .chans
                     .iter()
                     .enumerate()
-                    .filter(|(_, c)| c.state == ChanState::Open && c.flights.len() < cap)
+                    .filter(|(_, c)| {
+                        c.state == ChanState::Open && !c.retiring && c.flights.len() < cap
+                    })
                     .min_by_key(|(_, c)| c.flights.len())
                     .map(|(i, _)| i);
                 let Some(ci) = free else { break };
@@ -957,6 +1414,7 @@ impl<'a> Session<'a> {
         }
         bump(&self.shared.counters.resubscriptions, again.len() as u64);
         self.shared.requeue(again);
+        self.drop_quote_channel();
         k
     }
 
@@ -966,6 +1424,11 @@ impl<'a> Session<'a> {
                 for job in flight.jobs {
                     job.resolve(Err(err.clone()));
                 }
+            }
+        }
+        if let Some(q) = self.quote.take() {
+            for job in q.flights.into_values().flatten() {
+                job.resolve(Err(QuoteError::Shutdown));
             }
         }
     }

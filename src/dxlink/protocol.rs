@@ -26,6 +26,19 @@ pub const CANDLE_FIELDS: [&str; 9] = [
 /// The DXLink event type of candles.
 pub const CANDLE: &str = "Candle";
 
+/// The DXLink event type of quotes (best bid and offer).
+pub const QUOTE: &str = "Quote";
+
+/// The Quote fields volscreen asks for in `FEED_SETUP` (again, `FEED_CONFIG` decides).
+pub const QUOTE_FIELDS: [&str; 6] = [
+    "eventType",
+    "eventSymbol",
+    "bidPrice",
+    "askPrice",
+    "bidSize",
+    "askSize",
+];
+
 /// The byte budget of one `FEED_SUBSCRIPTION` message (the official JS client chunks at about 8 KB).
 pub const MAX_SUBSCRIPTION_BYTES: usize = 8 * 1024;
 
@@ -113,6 +126,15 @@ impl SubscriptionItem {
             from_time: None,
         }
     }
+
+    /// A Quote subscription (or un-subscription: the same object) of a streamer symbol.
+    pub fn quote(symbol: &str) -> SubscriptionItem {
+        SubscriptionItem {
+            event_type: QUOTE.to_string(),
+            symbol: symbol.to_string(),
+            from_time: None,
+        }
+    }
 }
 
 /// Messages the client sends.
@@ -172,16 +194,27 @@ impl ClientMessage<'_> {
 
 /// A `FEED_SETUP` asking COMPACT candles with exactly [`CANDLE_FIELDS`].
 pub fn candle_feed_setup(channel: u64, aggregation_period: f64) -> String {
-    let mut fields = serde_json::Map::new();
-    fields.insert(
-        CANDLE.to_string(),
-        Value::from(
-            CANDLE_FIELDS
-                .iter()
-                .map(|f| Value::from(*f))
-                .collect::<Vec<_>>(),
-        ),
+    feed_setup(channel, aggregation_period, CANDLE, &CANDLE_FIELDS)
+}
+
+/// A `FEED_SETUP` asking COMPACT quotes with exactly [`QUOTE_FIELDS`].
+pub fn quote_feed_setup(channel: u64, aggregation_period: f64) -> String {
+    feed_setup(channel, aggregation_period, QUOTE, &QUOTE_FIELDS)
+}
+
+/// A `FEED_SETUP` asking COMPACT data with `fields` for `event_type`.
+pub fn feed_setup(
+    channel: u64,
+    aggregation_period: f64,
+    event_type: &str,
+    fields: &[&str],
+) -> String {
+    let mut map = serde_json::Map::new();
+    map.insert(
+        event_type.to_string(),
+        Value::from(fields.iter().map(|f| Value::from(*f)).collect::<Vec<_>>()),
     );
+    let fields = map;
     ClientMessage::FeedSetup {
         channel,
         accept_aggregation_period: aggregation_period,
@@ -386,6 +419,18 @@ mod tests {
         assert_eq!(
             v["acceptEventFields"]["Candle"].as_array().unwrap().len(),
             9
+        );
+        let v: Value = serde_json::from_str(&quote_feed_setup(5, 0.1)).unwrap();
+        assert_eq!(v["acceptDataFormat"], "COMPACT");
+        assert_eq!(
+            v["acceptEventFields"]["Quote"],
+            serde_json::json!(QUOTE_FIELDS)
+        );
+        assert!(v["acceptEventFields"].get("Candle").is_none());
+        let q = serde_json::to_value(SubscriptionItem::quote(".AAPL261218C200")).unwrap();
+        assert_eq!(
+            q,
+            serde_json::json!({"type": "Quote", "symbol": ".AAPL261218C200"})
         );
         let req = ClientMessage::ChannelRequest {
             channel: 1,

@@ -7,8 +7,9 @@
 //! - Chains: one task per survivor waits for its verdict and fetches the chain only if it passes;
 //!   up to `rest.speculative_chains` tasks do not wait (their chain overlaps the candles), so small
 //!   scans lose no time and big scans spend no rate budget on symbols that fail.
-//! - Quotes: ATM call and put of the chosen expiration, batched by `/market-data/by-type` (chains that
-//!   finish within a short window share one request).
+//! - Quotes: ATM call and put of the chosen expiration, as DXLink `Quote` events on the pool's
+//!   connections (no REST request, no rate budget); when a chain names no streamer symbols, by
+//!   `/market-data/by-type`, batched (chains that finish together share one request).
 
 use super::metrics::Background;
 use super::Ctx;
@@ -42,11 +43,13 @@ enum Verdict {
     Fail,
 }
 
-/// A symbol's ATM pair to quote.
+/// A symbol's ATM pair to quote: REST symbols (for `/market-data/by-type`) and, when the chain has
+/// them, DXLink streamer symbols.
 struct QuoteJob {
     index: usize,
     call: InstrumentRef,
     put: InstrumentRef,
+    streamers: Option<(String, String)>,
 }
 
 /// Run stage 5 for every active symbol.
@@ -69,23 +72,43 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
         senders.insert(i, tx);
         receivers.push((i, rx));
     }
-    let candles = tokio::spawn(candles(ctx.clone(), bg, survivors.clone(), senders));
+    // The pool has been connecting since the quote token arrived (long before the metrics ended).
+    let pool: Result<Arc<CandlePool>, String> = match bg.pool.await {
+        Ok(Ok(p)) => Ok(Arc::new(p)),
+        Ok(Err(e)) => Err(e),
+        Err(e) => Err(format!("DXLink pool task failed: {e}")),
+    };
+    let candles = tokio::spawn(candles(
+        ctx.clone(),
+        pool.clone(),
+        survivors.clone(),
+        senders,
+    ));
     let (qtx, qrx) = mpsc::channel::<QuoteJob>(survivors.len());
     let speculative = Arc::new(Semaphore::new(ctx.req.config.rest.speculative_chains));
     let in_flight = Arc::new(AtomicUsize::new(0));
-    let quotes = tokio::spawn(quotes(ctx.clone(), qrx, in_flight.clone()));
+    let quotes = tokio::spawn(quotes(ctx.clone(), qrx, in_flight.clone(), pool.ok()));
     let chains_g = ctx.clock.begin("chains", survivors.len());
     let chains_before = ctx.client.counters();
-    // Symbols likely to pass first: they take the speculation slots; the rest wait for candles.
-    receivers.sort_by_key(|(i, _)| !ctx.board.with(*i, |s| likely_to_pass(ctx, s)));
+    // Symbols predicted to pass take the speculation slots first; symbols without a prediction
+    // too when every survivor fits the budget (a small scan has rate budget to spare); the rest
+    // wait for their candles.
+    let budget = ctx.req.config.rest.speculative_chains;
+    let small = survivors.len() <= budget;
+    let predict = |i: usize| ctx.board.with(i, |s| prediction(ctx, s));
+    receivers.sort_by_key(|(i, _)| match predict(*i) {
+        Some(true) => 0,
+        None => 1,
+        Some(false) => 2,
+    });
     let mut tasks = JoinSet::new();
     for (i, rx) in receivers {
-        let likely = ctx.board.with(i, |s| likely_to_pass(ctx, s));
+        let early = predict(i).unwrap_or(small);
         tasks.spawn(chain(
             ctx.clone(),
             i,
             rx,
-            likely.then(|| speculative.clone()),
+            early.then(|| speculative.clone()),
             qtx.clone(),
             in_flight.clone(),
         ));
@@ -122,7 +145,7 @@ fn endpoint_delta(
 /// The candle batch and the compute stage.
 async fn candles(
     ctx: Arc<Ctx>,
-    bg: Background,
+    pool: Result<Arc<CandlePool>, String>,
     survivors: Vec<usize>,
     senders: HashMap<usize, watch::Sender<Verdict>>,
 ) {
@@ -135,15 +158,10 @@ async fn candles(
             }
         }
     };
-    let pool: CandlePool = match bg.pool.await {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
-            fail_all(&e);
-            g.end(0, 0);
-            return;
-        }
+    let pool = match pool {
+        Ok(p) => p,
         Err(e) => {
-            fail_all(&format!("DXLink pool task failed: {e}"));
+            fail_all(&e);
             g.end(0, 0);
             return;
         }
@@ -209,7 +227,7 @@ async fn candles(
             }
         }
     }
-    cache.store(fetched);
+    cache.store(fetched).await;
     let stats = pool.stats();
     if let Ok(mut last) = ctx.dx_stats.lock() {
         *last = Some(stats);
@@ -223,23 +241,28 @@ async fn candles(
 /// Relative slack under a threshold within which a prediction still counts as "may pass".
 const PREDICTION_SLACK: f64 = 0.02;
 
-/// Whether a symbol is likely to pass the candle-based filters, judged from the service's own HV
-/// (`/market-metrics`): an unknown is likely (nothing says otherwise). Only the order and the
-/// speculation of chain fetches depend on this; the verdict always comes from our own candles.
-fn likely_to_pass(ctx: &Ctx, s: &super::state::SymbolState) -> bool {
+/// Whether a symbol will pass the candle-based filters, predicted from the service's own HV
+/// (`/market-metrics`); `None` when the service gives no HV. Only the order and the speculation of
+/// chain fetches depend on this; the verdict always comes from our own candles.
+fn prediction(ctx: &Ctx, s: &super::state::SymbolState) -> Option<bool> {
     if ctx.req.show_all {
-        return true;
+        return Some(true);
     }
+    let (hv30, hv90) = s.service_hv;
+    let (hv30, hv90) = (hv30?, hv90?);
     let t = &ctx.req.thresholds;
     let floor = ctx.req.config.scan.hv_floor;
-    let (hv30, hv90) = s.service_hv;
     let iv = s.fields.iv;
     let ok = |v: Option<f64>, min: f64| v.is_none_or(|v| v >= min * (1.0 - PREDICTION_SLACK));
-    ok(
-        derived::vrp_structural(iv, hv90, floor),
-        t.vrp_structural_min,
-    ) && ok(derived::vrp_tactical(iv, hv30, floor), t.vrp_tactical_min)
-        && ok(derived::vtr(hv30, hv90), t.vtr_min)
+    Some(
+        ok(
+            derived::vrp_structural(iv, Some(hv90), floor),
+            t.vrp_structural_min,
+        ) && ok(
+            derived::vrp_tactical(iv, Some(hv30), floor),
+            t.vrp_tactical_min,
+        ) && ok(derived::vtr(Some(hv30), Some(hv90)), t.vtr_min),
+    )
 }
 
 /// The candle cache as one scan uses it.
@@ -297,8 +320,8 @@ impl CacheUse {
         task.await.ok().flatten().unwrap_or_default()
     }
 
-    /// Write fetched series in the background (not with `Mode::Off`; truncated series are not kept).
-    fn store(&self, series: Vec<(String, CandleSeries)>) {
+    /// Write fetched series (not with `Mode::Off`; truncated series are not kept), off the reactor.
+    async fn store(&self, series: Vec<(String, CandleSeries)>) {
         if self.mode == crate::cache::Mode::Off || series.is_empty() {
             return;
         }
@@ -316,12 +339,13 @@ impl CacheUse {
                 )
             })
             .collect();
-        // Runs on the blocking pool; the scan does not wait for it (shutdown gives it 100 ms).
-        tokio::task::spawn_blocking(move || {
+        // On the blocking pool, while chains and quotes go on; awaited so that nothing is lost at exit.
+        let _ = tokio::task::spawn_blocking(move || {
             if let Ok(mut cache) = crate::cache::Cache::open(&crate::cache::default_path()) {
                 let _ = cache.put_many(&source, as_of, from, crate::date::now_ms(), &entries);
             }
-        });
+        })
+        .await;
     }
 }
 
@@ -359,6 +383,7 @@ fn compute(ctx: &Ctx, i: usize, series: &CandleSeries) -> Verdict {
         let results = filters::run(&s.fields, &ctx.req.thresholds, Some(Stage::Filter));
         let fails_on_candles = results.iter().any(|r| !r.passed && r.name != "slippage");
         s.advance("chains");
+        s.candles_passed = Some(!fails_on_candles);
         if fails_on_candles && !ctx.req.show_all {
             Verdict::Fail
         } else {
@@ -438,11 +463,11 @@ async fn fetch_chain(ctx: &Arc<Ctx>, i: usize, quotes: &mpsc::Sender<QuoteJob>) 
         }
         Err(ApiError::NotFound { .. }) => {
             ctx.board
-                .with(i, |s| s.fields.notes.push("no option chain listed".into()));
+                .with(i, |s| s.chain_notes.push("no option chain listed".into()));
         }
         Err(e) => {
             ctx.board
-                .with(i, |s| s.fields.notes.push(format!("option chain: {e}")));
+                .with(i, |s| s.chain_notes.push(format!("option chain: {e}")));
         }
     }
     true
@@ -473,7 +498,7 @@ fn choose(
         .collect();
     let Some(k) = expiry::choose(&infos, scan.target_dte, (scan.dte_min, scan.dte_max)) else {
         ctx.board.with(i, |s| {
-            s.fields.notes.push(format!(
+            s.chain_notes.push(format!(
                 "no expiration within {}..{} DTE",
                 scan.dte_min, scan.dte_max
             ))
@@ -487,7 +512,7 @@ fn choose(
     });
     let Some(price) = price else {
         ctx.board
-            .with(i, |s| s.fields.notes.push("no price: no ATM strike".into()));
+            .with(i, |s| s.chain_notes.push("no price: no ATM strike".into()));
         return None;
     };
     let strike = exp.nearest_strike(price)?;
@@ -502,19 +527,37 @@ fn choose(
             index: i,
             call: InstrumentRef::new(kind, c.clone()),
             put: InstrumentRef::new(kind, p.clone()),
+            streamers: strike
+                .call_streamer
+                .clone()
+                .zip(strike.put_streamer.clone()),
         }),
         _ => None,
     }
 }
 
 /// The quote batcher: groups ATM pairs that arrive within a short window into one request.
-async fn quotes(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<QuoteJob>, in_flight: Arc<AtomicUsize>) {
+async fn quotes(
+    ctx: Arc<Ctx>,
+    mut rx: mpsc::Receiver<QuoteJob>,
+    in_flight: Arc<AtomicUsize>,
+    pool: Option<Arc<CandlePool>>,
+) {
     let mut started: Option<super::timing::StageGuard> = None;
     let before = ctx.client.counters();
     let mut requests = JoinSet::new();
     let mut pairs = 0;
     while let Some(first) = rx.recv().await {
         started.get_or_insert_with(|| ctx.clock.begin("quotes", 0));
+        // Over DXLink when the chain named streamer symbols: no REST request, no rate budget.
+        let first = match (&pool, first.streamers.is_some()) {
+            (Some(pool), true) => {
+                pairs += 1;
+                requests.spawn(quote_dxlink(ctx.clone(), pool.clone(), first));
+                continue;
+            }
+            _ => first,
+        };
         let mut batch = vec![first];
         // Gather the wave of chains that is arriving: chains sent together come back together,
         // so a short quiet spell (or no chain fetch in flight) ends the batch; so does a full
@@ -546,6 +589,40 @@ async fn quotes(ctx: Arc<Ctx>, mut rx: mpsc::Receiver<QuoteJob>, in_flight: Arc<
     }
 }
 
+/// Quote one ATM pair over DXLink (`Quote` events on the pool's connections).
+async fn quote_dxlink(ctx: Arc<Ctx>, pool: Arc<CandlePool>, job: QuoteJob) {
+    let Some((call, put)) = job.streamers.clone() else {
+        return;
+    };
+    let quotes = pool.quotes_all(vec![call.clone(), put.clone()]).await;
+    let side = |s: &str| match quotes.get(s) {
+        Some(Ok(q)) => Ok((q.bid, q.ask)),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err("no quote".to_string()),
+    };
+    ctx.board
+        .with(job.index, |s| match (side(&call), side(&put)) {
+            (Ok(c), Ok(p)) => record_pair(s, c, p),
+            (Err(e), _) | (_, Err(e)) => s.chain_notes.push(format!("ATM quotes: {e}")),
+        });
+}
+
+/// Straddle mid and slippage from the ATM call's and put's (bid, ask).
+fn record_pair(
+    s: &mut super::state::SymbolState,
+    call: (Option<f64>, Option<f64>),
+    put: (Option<f64>, Option<f64>),
+) {
+    let cm = derived::mid(call.0, call.1);
+    let pm = derived::mid(put.0, put.1);
+    s.fields.straddle_mid = cm.zip(pm).map(|(a, b)| a + b);
+    s.fields.slippage = derived::slippage(call, put);
+    if s.fields.straddle_mid.is_none() {
+        s.chain_notes
+            .push("ATM quotes without a usable bid/ask".into());
+    }
+}
+
 async fn quote_batch(ctx: Arc<Ctx>, batch: Vec<QuoteJob>) {
     let refs: Vec<InstrumentRef> = batch
         .iter()
@@ -557,20 +634,12 @@ async fn quote_batch(ctx: Arc<Ctx>, batch: Vec<QuoteJob>) {
         let put = result.get(&job.put.symbol);
         ctx.board.with(job.index, |s| match (call, put) {
             (Some(Outcome::Found(c)), Some(Outcome::Found(p))) => {
-                let cm = derived::mid(c.bid, c.ask);
-                let pm = derived::mid(p.bid, p.ask);
-                s.fields.straddle_mid = cm.zip(pm).map(|(a, b)| a + b);
-                s.fields.slippage = derived::slippage((c.bid, c.ask), (p.bid, p.ask));
-                if s.fields.straddle_mid.is_none() {
-                    s.fields
-                        .notes
-                        .push("ATM quotes without a usable bid/ask".into());
-                }
+                record_pair(s, (c.bid, c.ask), (p.bid, p.ask))
             }
             (Some(Outcome::Failed(e)), _) | (_, Some(Outcome::Failed(e))) => {
-                s.fields.notes.push(format!("ATM quotes: {e}"));
+                s.chain_notes.push(format!("ATM quotes: {e}"));
             }
-            _ => s.fields.notes.push("ATM options not quoted".into()),
+            _ => s.chain_notes.push("ATM options not quoted".into()),
         });
     }
 }

@@ -19,6 +19,7 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
     let mut rejected = Vec::new();
     let mut errors = Vec::new();
     for s in ctx.board.lock().iter_mut() {
+        s.settle_chain_fields(req.show_all);
         match &s.status {
             Status::Active(_) => {
                 let f = &mut s.fields;

@@ -28,6 +28,7 @@ pub fn dxlink_config(ctx: &Ctx) -> DxLinkConfig {
         snapshots_per_channel: d.snapshots_per_channel,
         symbol_deadline: Duration::from_secs_f64(d.symbol_deadline_secs),
         handshake_timeout: Duration::from_secs_f64(d.connect_timeout_secs),
+        quote_deadline: Duration::from_secs_f64(d.quote_deadline_secs),
         ..DxLinkConfig::default()
     }
 }
@@ -35,6 +36,9 @@ pub fn dxlink_config(ctx: &Ctx) -> DxLinkConfig {
 /// Stage 2: the access token; then the quote token and DXLink connections in the background.
 pub async fn auth(ctx: &Arc<Ctx>) -> Result<Background, Fatal> {
     ctx.progress.set_message("auth");
+    for i in ctx.board.active() {
+        ctx.board.with(i, |s| s.advance("auth"));
+    }
     let g = ctx.clock.begin("auth", 1);
     let before = ctx.requests();
     ctx.client
@@ -60,6 +64,9 @@ pub async fn auth(ctx: &Arc<Ctx>) -> Result<Background, Fatal> {
 /// Stages 3 and 4: metrics, prices, futures front months; then the prefilter.
 pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(), Fatal> {
     ctx.progress.set_message("metrics");
+    for i in ctx.board.active() {
+        ctx.board.with(i, |s| s.advance("metrics"));
+    }
     let symbols = ctx.req.symbols.clone();
     let g = ctx.clock.begin("metrics", symbols.len());
     let before = ctx.requests();

@@ -138,7 +138,7 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
     let outcome = tokio::select! {
         r = stages(ctx.clone()) => r.err().inspect(|f| ctx.board.fail_active(&f.0)),
         _ = tokio::time::sleep(timeout) => {
-            let msg = format!("the --timeout budget of {:.1} s ran out", timeout.as_secs_f64());
+            let msg = format!("the --timeout budget of {} s ran out", timeout.as_secs_f64());
             ctx.board.fail_active(&msg);
             Some(Fatal(msg))
         }

@@ -39,6 +39,12 @@ pub struct SymbolState {
     /// The service's own HV30 and HV90 (`/market-metrics`), used only to predict whether the
     /// symbol will pass the candle-based filters, so its chain can be fetched early.
     pub service_hv: (Option<f64>, Option<f64>),
+    /// Whether the candle-based filters passed (set when the candles are computed).
+    pub candles_passed: Option<bool>,
+    /// Notes from the chain and quote fetches; kept only for symbols whose candles passed (a
+    /// chain fetched early for a symbol that then failed is not part of its record, so that the
+    /// document does not depend on timing).
+    pub chain_notes: Vec<String>,
 }
 
 impl SymbolState {
@@ -51,6 +57,22 @@ impl SymbolState {
         if self.is_active() {
             self.status = Status::Active(stage);
         }
+    }
+
+    /// Settle the chain-derived fields: kept when the candles passed (or with `--show-all`),
+    /// dropped when they failed, so a rejected record never depends on whether its chain happened
+    /// to be fetched early.
+    pub fn settle_chain_fields(&mut self, show_all: bool) {
+        if self.candles_passed == Some(false) && !show_all {
+            let f = &mut self.fields;
+            f.expiration = None;
+            f.dte = None;
+            f.atm_strike = None;
+            f.straddle_mid = None;
+            f.slippage = None;
+            self.chain_notes.clear();
+        }
+        self.fields.notes.append(&mut self.chain_notes);
     }
 
     /// Mark an error, unless the symbol already left the pipeline.
@@ -96,6 +118,8 @@ impl Board {
                     passed: Vec::new(),
                     failed: Vec::new(),
                     service_hv: (None, None),
+                    candles_passed: None,
+                    chain_notes: Vec::new(),
                 }
             })
             .collect();

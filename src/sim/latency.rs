@@ -137,6 +137,12 @@ impl LatencyProfile {
     pub fn snapshot(&self, candles: usize) -> Duration {
         ms(self.dxlink.snapshot_ms + self.dxlink.per_candle_ms * candles as f64)
     }
+
+    /// Time from a `Quote` / `Summary` subscription to its first event: the cost of a one-event
+    /// snapshot, `snapshot_ms + per_candle_ms × 1` (251 ms under `seed`, nothing under `none`).
+    pub fn ticker(&self) -> Duration {
+        self.snapshot(1)
+    }
 }
 
 /// Milliseconds (possibly fractional) as a [`Duration`]; negative or NaN counts as zero.

@@ -164,9 +164,11 @@ const UNDERLYING_FIELDS: &[&str] = &[
     "putCallRatio",
 ];
 
-/// Fields every configured field list carries, first, whether asked for or not: without them an
-/// event cannot be attributed.
-const MANDATORY_FIELDS: [&str; 2] = ["eventType", "eventSymbol"];
+/// Fields every configured field list carries, first, whether asked for or not: without it an
+/// event cannot be attributed. (`eventType` is not forced into COMPACT lists: the real service
+/// returns exactly the fields asked for, and the official Python SDK decodes rows by its own
+/// field count; FULL objects always carry `eventType`.)
+const MANDATORY_FIELDS: [&str; 1] = ["eventSymbol"];
 
 impl EventType {
     pub const ALL: [EventType; 7] = [
@@ -567,7 +569,10 @@ struct FullEvent<'a, E> {
 
 impl<E: Event> Serialize for FullEvent<'_, E> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.fields.len()))?;
+        let mut m = s.serialize_map(None)?;
+        if !self.fields.contains(&"eventType") {
+            m.serialize_entry("eventType", &self.event.value("eventType"))?;
+        }
         for f in self.fields {
             m.serialize_entry(f, &self.event.value(f))?;
         }
@@ -598,12 +603,9 @@ mod tests {
             .collect();
         assert_eq!(
             EventType::Candle.select_fields(&req),
-            vec!["eventType", "close", "eventSymbol", "open", "VWAP"]
+            vec!["close", "eventSymbol", "open", "VWAP"]
         );
-        assert_eq!(
-            EventType::Quote.select_fields(&[]),
-            vec!["eventType", "eventSymbol"]
-        );
+        assert_eq!(EventType::Quote.select_fields(&[]), vec!["eventSymbol"]);
         assert_eq!(EventType::parse("Candle"), Some(EventType::Candle));
         assert_eq!(EventType::parse("candle"), None);
     }

@@ -179,14 +179,14 @@ mod tests {
         assert_eq!(v["dataFormat"], "COMPACT");
         assert_eq!(
             v["eventFields"]["Candle"],
-            serde_json::json!(["eventType", "eventSymbol", "time", "close"])
+            serde_json::json!(["eventSymbol", "time", "close"])
         );
         assert!(f.announce(3, EventType::Candle).is_none());
         assert!(f.announce(3, EventType::Quote).is_some());
         let msg = f.apply_setup(3, &setup(None, None)).unwrap();
         let v: Value = serde_json::from_str(&msg).unwrap();
         assert_eq!(v["dataFormat"], "COMPACT");
-        assert_eq!(v["eventFields"]["Candle"][2], "time");
+        assert_eq!(v["eventFields"]["Candle"][1], "time");
         assert!(f.apply_setup(3, &setup(Some("XML"), None)).is_err());
         assert!(f.force_full());
         assert!(f.announce(3, EventType::Candle).is_some());

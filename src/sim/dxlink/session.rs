@@ -9,6 +9,14 @@
 //! channels never opened, candle `add` without `fromTime`, anything before authorization → `ERROR`),
 //! lenient where it is (early AUTH, no or repeated `FEED_SETUP`, `reset` with `add`, `remove`
 //! without `fromTime`). Client input never panics the server: anything malformed is an `ERROR`.
+//!
+//! Quote and Summary subscriptions ("tickers") are answered with one event each from
+//! `market.quote(symbol)`, after the latency of a one-event snapshot
+//! ([`LatencyProfile::ticker`](crate::sim::LatencyProfile::ticker): 251 ms under `seed`, at once
+//! under `none`), scheduled like candle batches (the socket loop never sleeps). Symbols the market
+//! does not quote (unknown symbols, option strikes that are not listed) get **nothing**, as on the
+//! real service: a client must time such symbols out itself. The `reconfig` and `full` faults are
+//! rolled per ticker `FEED_DATA` message too (a new field order, or FULL, announced before it).
 
 use super::events::{EventType, FeedData, QuoteEvent, SummaryEvent};
 use super::feed::FeedConfig;
@@ -65,6 +73,16 @@ struct Channel {
     feed: FeedConfig,
     subscriptions: HashSet<(EventType, String)>,
     snapshots: Scheduler,
+    /// Quote / Summary subscriptions waiting for their first event, due times ascending (the
+    /// latency is the same for all, so FIFO order is due order).
+    tickers: VecDeque<Ticker>,
+}
+
+/// A Quote or Summary subscription whose first event is due at `due`.
+struct Ticker {
+    due: Instant,
+    event_type: EventType,
+    symbol: String,
 }
 
 /// The state of one DXLink connection.
@@ -138,6 +156,9 @@ impl Session {
             if let Some(due) = ch.snapshots.next_due() {
                 at = at.min(due);
             }
+            if let Some(t) = ch.tickers.front() {
+                at = at.min(t.due);
+            }
         }
         at
     }
@@ -208,6 +229,7 @@ impl Session {
                     return;
                 }
             }
+            texts.extend(due_tickers(&state, *id, ch, now));
         }
         self.out.extend(texts.into_iter().map(Out::Text));
         if self.out.is_empty() && now >= self.last_sent + self.client_timeout / 2 {
@@ -456,13 +478,13 @@ impl Session {
         };
         let state = self.state.clone();
         let mut errors: Vec<(ErrorKind, String)> = Vec::new();
-        let mut tickers: Vec<(EventType, String)> = Vec::new();
         let Some(channel) = self.channels.get_mut(&ch) else {
             return;
         };
         if sub.reset == Some(true) {
             channel.subscriptions.clear();
             channel.snapshots.clear();
+            channel.tickers.clear();
         }
         for v in sub.remove.iter().flatten() {
             match SubEntry::parse(v) {
@@ -474,6 +496,9 @@ impl Session {
                         if t == EventType::Candle {
                             channel.snapshots.cancel(&e.symbol);
                         }
+                        channel
+                            .tickers
+                            .retain(|k| k.event_type != t || k.symbol != e.symbol);
                     }
                 }
             }
@@ -511,7 +536,11 @@ impl Session {
                     from_time: e.from_time.unwrap_or(0),
                     planned: Planned::roll(state.faults()),
                 }),
-                EventType::Quote | EventType::Summary => tickers.push((t, e.symbol)),
+                EventType::Quote | EventType::Summary => channel.tickers.push_back(Ticker {
+                    due: now + state.latency().ticker(),
+                    event_type: t,
+                    symbol: e.symbol,
+                }),
                 // Accepted, and silent: the demo market has no such data.
                 _ => {}
             }
@@ -519,7 +548,8 @@ impl Session {
         channel
             .snapshots
             .promote(now, snapshot_env(&state, &self.ws_drop_armed));
-        let ticker_data = ticker_messages(&state, ch, &mut channel.feed, &tickers);
+        // At latency `none` the first events are due at once.
+        let ticker_data = due_tickers(&state, ch, channel, now);
         for (kind, message) in errors {
             self.error(ch, kind, &message);
         }
@@ -544,9 +574,27 @@ fn snapshot_env<'a>(state: &'a SimState, ws_drop_armed: &'a Cell<bool>) -> Env<'
     }
 }
 
-/// The Quote and Summary events of newly subscribed symbols, from the market's quotes: one
-/// `FEED_DATA` per event type (split at the per-message limit), each preceded by the `FEED_CONFIG`
-/// due. Symbols the market does not quote get nothing.
+/// The messages of the channel's tickers due at `now` (still subscribed), in due order.
+fn due_tickers(state: &SimState, id: u64, channel: &mut Channel, now: Instant) -> Vec<String> {
+    let mut due = Vec::new();
+    while channel.tickers.front().is_some_and(|t| t.due <= now) {
+        let Some(t) = channel.tickers.pop_front() else {
+            break;
+        };
+        if channel
+            .subscriptions
+            .contains(&(t.event_type, t.symbol.clone()))
+        {
+            due.push((t.event_type, t.symbol));
+        }
+    }
+    ticker_messages(state, id, &mut channel.feed, &due)
+}
+
+/// The Quote and Summary events of subscribed symbols, from the market's quotes: one `FEED_DATA`
+/// per event type (split at the per-message limit), each preceded by the `FEED_CONFIG` due (and by
+/// the `reconfig` / `full` faults, rolled per message). Symbols the market does not quote get
+/// nothing.
 fn ticker_messages(
     state: &SimState,
     channel: u64,
@@ -573,7 +621,7 @@ fn ticker_messages(
         .map(|(_, s, q)| SummaryEvent::from_quote(s, q))
         .collect();
     for chunk in quotes.chunks(per_message) {
-        out.extend(feed.announce(channel, EventType::Quote));
+        ticker_faults(state, channel, feed, EventType::Quote, &mut out);
         let fields = feed.fields(EventType::Quote);
         out.push(
             FeedData {
@@ -587,7 +635,7 @@ fn ticker_messages(
         );
     }
     for chunk in summaries.chunks(per_message) {
-        out.extend(feed.announce(channel, EventType::Summary));
+        ticker_faults(state, channel, feed, EventType::Summary, &mut out);
         let fields = feed.fields(EventType::Summary);
         out.push(
             FeedData {
@@ -601,4 +649,26 @@ fn ticker_messages(
         );
     }
     out
+}
+
+/// The `FEED_CONFIG`s due before a ticker `FEED_DATA` of `ty`, with the `reconfig` and `full`
+/// faults rolled for this message.
+fn ticker_faults(
+    state: &SimState,
+    channel: u64,
+    feed: &mut FeedConfig,
+    ty: EventType,
+    out: &mut Vec<String>,
+) {
+    out.extend(feed.announce(channel, ty));
+    let faults = state.faults();
+    if faults.roll(Fault::Reconfig) {
+        feed.reorder(ty);
+        state.stats.fault(Fault::Reconfig.name());
+        out.extend(feed.announce(channel, ty));
+    }
+    if faults.roll(Fault::Full) && feed.force_full() {
+        state.stats.fault(Fault::Full.name());
+        out.extend(feed.announce(channel, ty));
+    }
 }

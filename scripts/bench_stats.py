@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""scripts/bench_stats.py: the statistics of scripts/bench-e2e (Python 3, standard library only).
+
+Reads the runs bench-e2e saved in a results directory (per scan size N and run r: N-r.json, the
+scan's JSON document on stdout; N-r.stderr, its stderr with the PIPELINE TIMING BREAKDOWN; N-r.wall,
+the process wall time in ms; N-r.rc, the exit code) and prints, per N: median process wall time,
+median meta.timings.total_ms, ms per symbol, the modelled lower bound, their ratio, requests per
+endpoint, 429s, and the breakdown of the median run; then a markdown table for docs/performance.md.
+
+It can be re-run on a saved directory:
+    scripts/bench_stats.py target/bench-e2e/20261120-120000 --sizes "50 100 500" --runs 5
+
+The lower-bound formula lives in ONE place: lower_bound_ms() below (docs/performance.md states the
+same formula).
+"""
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+
+# ---------------------------------------------------------------------------------------------------
+# THE MODELLED LOWER BOUND (the `seed` latency profile of shared/spec/emulator.md)
+#
+#   LB(N) = max( t_token + t_metrics + max(t_candles, t_chains_quotes),  rate_floor )
+#
+#   t_token         = 150 ms                       POST /oauth/token (the quote token, 150 ms, and the
+#                                                  DXLink connect, 250 ms, overlap the metrics call)
+#   t_metrics       = 650 + 0.3 * min(N, chunk)    GET /market-metrics, chunk = 100 symbols per
+#                                                  request, the chunks in flight concurrently
+#   t_candles       = (250 + 1 * H) * ceil(S_c / 160)
+#                                                  DXLink snapshots: 250 ms + 1 ms per candle, H candles
+#                                                  per 400-calendar-day history (about 276 sessions),
+#                                                  160 in flight at once = 4 connections x 10 channels x
+#                                                  4 snapshots per channel; 0 when S_c = 0
+#   t_chains_quotes = 340 + t_quote if S_q > 0 else 0
+#                                                  one option chain (chains in parallel), then the ATM
+#                                                  quotes of its expiration: t_quote = the faster of the
+#                                                  two ways the service offers, min(450 ms REST
+#                                                  GET /market-data/by-type, 250 + 1 = 251 ms a DXLink
+#                                                  Quote subscription, which the demo market answers
+#                                                  like a one-event snapshot) = 251 ms
+#   rate_floor      = (R - 40) / 20 s when R > 40  R REST requests through the 20/s token bucket with a
+#                                                  burst of 40 (per access token); else 0
+#
+# From the run itself: N = meta.symbols_requested; S_c = items_in of the `candles` stage (symbols
+# that needed candles); S_q = chains fetched = items_out of the `chains` stage (else of `quotes`);
+# R = meta.timings.requests.requests; H = dxlink candles / dxlink subscriptions when the run reports
+# `dxlink candles` among its per-endpoint counts, else 276.
+# ---------------------------------------------------------------------------------------------------
+T_TOKEN_MS = 150.0
+T_METRICS_MS, T_METRICS_PER_SYMBOL_MS, METRICS_CHUNK = 650.0, 0.3, 100
+T_SNAPSHOT_MS, T_PER_CANDLE_MS, SNAPSHOTS_IN_FLIGHT = 250.0, 1.0, 4 * 10 * 4
+T_CHAIN_MS = 340.0
+T_QUOTES_REST_MS, T_QUOTES_DXLINK_MS = 450.0, T_SNAPSHOT_MS + T_PER_CANDLE_MS * 1
+T_QUOTES_MS = min(T_QUOTES_REST_MS, T_QUOTES_DXLINK_MS)
+RATE_PER_SEC, RATE_BURST = 20.0, 40.0
+DEFAULT_H = 276.0
+
+
+def lower_bound_ms(n, s_c, s_q, r, h=DEFAULT_H):
+    """The modelled lower bound of a scan of n symbols, in ms, with its parts (see the block above)."""
+    t_metrics = T_METRICS_MS + T_METRICS_PER_SYMBOL_MS * min(n, METRICS_CHUNK)
+    t_candles = (T_SNAPSHOT_MS + T_PER_CANDLE_MS * h) * math.ceil(s_c / SNAPSHOTS_IN_FLIGHT) if s_c > 0 else 0.0
+    t_chains_quotes = T_CHAIN_MS + T_QUOTES_MS if s_q > 0 else 0.0
+    path = T_TOKEN_MS + t_metrics + max(t_candles, t_chains_quotes)
+    rate_floor = (r - RATE_BURST) / RATE_PER_SEC * 1000.0 if r > RATE_BURST else 0.0
+    return max(path, rate_floor), {
+        "t_token": T_TOKEN_MS,
+        "t_metrics": t_metrics,
+        "t_candles": t_candles,
+        "t_chains_quotes": t_chains_quotes,
+        "path": path,
+        "rate_floor": rate_floor,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def stage(doc, name):
+    for st in doc["meta"]["timings"]["stages"]:
+        if st["name"] == name:
+            return st
+    return None
+
+
+def run_counts(doc):
+    """(N, S_c, S_q, R, H, H_source) of one run's JSON document."""
+    meta = doc["meta"]
+    n = meta["symbols_requested"]
+    candles = stage(doc, "candles")
+    s_c = candles["items_in"] if candles else 0
+    chains = stage(doc, "chains") or stage(doc, "quotes")
+    s_q = chains["items_out"] if chains else 0
+    rq = meta["timings"]["requests"]
+    per = rq.get("per_endpoint", {})
+    h, h_source = DEFAULT_H, "default"
+    if per.get("dxlink candles") and per.get("dxlink subscriptions"):
+        h, h_source = per["dxlink candles"] / per["dxlink subscriptions"], "run"
+    return n, s_c, s_q, rq["requests"], h, h_source
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def breakdown_of(stderr_text):
+    """The PIPELINE TIMING BREAKDOWN block of a run's stderr (everything from its title on)."""
+    at = stderr_text.find("PIPELINE TIMING BREAKDOWN")
+    return stderr_text[at:].rstrip("\n") if at >= 0 else "(no breakdown on stderr)"
+
+
+def fmt_ms(v):
+    return f"{v:,.0f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dir", help="results directory written by scripts/bench-e2e")
+    ap.add_argument("--sizes", default="50 100 500", help='scan sizes, e.g. "50 100 500"')
+    ap.add_argument("--runs", type=int, default=5, help="runs per size")
+    ap.add_argument("--target-ratio", type=float, default=2.0,
+                    help="the target: median wall time at most this multiple of the lower bound")
+    ap.add_argument("--command", default="", help="the exact command, for the table's caption")
+    ap.add_argument("--each-run", default="", help="the command of each run, for the caption")
+    ap.add_argument("--date", default="", help="the date, for the table's caption")
+    ap.add_argument("--machine", default="", help="cores and CPU, for the caption")
+    ap.add_argument("--commit", default="", help="the commit measured, for the caption")
+    args = ap.parse_args()
+
+    sizes = [int(s) for s in args.sizes.split()]
+    rows = []
+    failures = 0
+    for n in sizes:
+        runs = []
+        for r in range(1, args.runs + 1):
+            base = os.path.join(args.dir, f"{n}-{r}")
+            rc = int(read(base + ".rc").strip() or "0") if os.path.exists(base + ".rc") else 0
+            wall = float(read(base + ".wall").strip())
+            stderr_text = read(base + ".stderr") if os.path.exists(base + ".stderr") else ""
+            try:
+                doc = json.loads(read(base + ".json"))
+            except (OSError, ValueError) as e:
+                print(f"N={n} run {r}: no valid JSON ({e}); exit code {rc}", file=sys.stderr)
+                failures += 1
+                continue
+            if rc != 0 or not doc["meta"].get("complete", True):
+                failures += 1
+                print(f"N={n} run {r}: exit code {rc}, complete={doc['meta'].get('complete')}: "
+                      f"{doc['meta'].get('incomplete_reason')}", file=sys.stderr)
+            runs.append({"r": r, "wall": wall, "doc": doc, "stderr": stderr_text, "rc": rc})
+        if not runs:
+            print(f"\n## N = {n}: no usable runs", file=sys.stderr)
+            continue
+
+        walls = [x["wall"] for x in runs]
+        totals = [x["doc"]["meta"]["timings"]["total_ms"] for x in runs]
+        median_wall = statistics.median(walls)
+        median_total = statistics.median(totals)
+        # The median run: the run whose wall time is the median (the lower middle for an even count).
+        by_wall = sorted(runs, key=lambda x: x["wall"])
+        med = by_wall[(len(by_wall) - 1) // 2]
+        doc = med["doc"]
+        n_req, s_c, s_q, r_req, h, h_source = run_counts(doc)
+        lb, parts = lower_bound_ms(n_req, s_c, s_q, r_req, h)
+        rq = doc["meta"]["timings"]["requests"]
+        rate_limited_all = [x["doc"]["meta"]["timings"]["requests"]["rate_limited"] for x in runs]
+        requests_all = [x["doc"]["meta"]["timings"]["requests"]["requests"] for x in runs]
+        ratio = median_wall / lb if lb > 0 else float("nan")
+        counts = doc["meta"]["counts"]
+
+        print(f"\n## N = {n}  ({len(runs)} runs; median run = run {med['r']})")
+        print(f"  wall time (process)      median {fmt_ms(median_wall)} ms · min {fmt_ms(min(walls))} · "
+              f"max {fmt_ms(max(walls))} · runs {', '.join(fmt_ms(w) for w in walls)}")
+        print(f"  meta.timings.total_ms    median {fmt_ms(median_total)} ms · min {fmt_ms(min(totals))} · "
+              f"max {fmt_ms(max(totals))}")
+        print(f"  ms per symbol            {median_wall / n:.2f} (wall) · {median_total / n:.2f} (total_ms)")
+        print(f"  lower bound              {fmt_ms(lb)} ms = max(path {fmt_ms(parts['path'])}, rate floor "
+              f"{fmt_ms(parts['rate_floor'])}); path = token {fmt_ms(parts['t_token'])} + metrics "
+              f"{fmt_ms(parts['t_metrics'])} + max(candles {fmt_ms(parts['t_candles'])}, chains+quotes "
+              f"{fmt_ms(parts['t_chains_quotes'])})")
+        print(f"                           from N={n_req}, S_c={s_c}, S_q={s_q}, R={r_req}, "
+              f"H={h:.1f} ({h_source})")
+        print(f"  ratio wall / bound       {ratio:.2f}  (total_ms / bound {median_total / lb:.2f})")
+        print(f"  result                   candidates {counts['candidates']} · rejected {counts['rejected']} · "
+              f"errors {counts['errors']}")
+        pct = 100.0 * rq["rate_limited"] / rq["requests"] if rq["requests"] else 0.0
+        print(f"  requests                 {rq['requests']} REST · retries {rq['retries']} · 429s "
+              f"{rq['rate_limited']} ({pct:.1f}% of requests) · 429s over all runs "
+              f"{sum(rate_limited_all)} of {sum(requests_all)} requests")
+        print("  requests per endpoint (median run)")
+        for k, v in rq.get("per_endpoint", {}).items():
+            print(f"    {k:<38} {v:>5}")
+        median_stderr = os.path.join(args.dir, "%d-%d.stderr" % (n, med["r"]))
+        print(f"  breakdown of the median run ({median_stderr})")
+        for line in breakdown_of(med["stderr"]).splitlines():
+            print(f"    {line}")
+        rows.append({
+            "n": n, "median": median_wall, "total": median_total, "lb": lb, "ratio": ratio,
+            "requests": rq["requests"], "429": rq["rate_limited"], "pct429": pct,
+        })
+
+    print("\n## Markdown table (for docs/performance.md)\n")
+    print("End-to-end, demo market at latency `seed`, `--as-of 2026-11-20`, `--no-cache`.")
+    for label, value in (("Date", args.date), ("Command", args.command), ("Each run", args.each_run),
+                         ("Machine", args.machine), ("Commit", args.commit)):
+        if value:
+            print(f"- {label}: `{value}`" if label in ("Command", "Each run") else f"- {label}: {value}")
+    print(f"- median ms: the process wall time, median of {args.runs} runs (meta.timings.total_ms in "
+          f"parentheses); lower bound, requests and 429s: the median run's; target: median ≤ "
+          f"{args.target_ratio:g}× the lower bound.\n")
+    print("| N | median ms | ms/symbol | lower bound ms | ratio | requests | 429s | target |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    for x in rows:
+        ok = "met" if x["ratio"] <= args.target_ratio else "missed"
+        print(f"| {x['n']} | {x['median']:,.0f} ({x['total']:,.0f}) | {x['median'] / x['n']:.1f} | "
+              f"{x['lb']:,.0f} | {x['ratio']:.2f} | {x['requests']} | {x['429']} ({x['pct429']:.1f}%) | "
+              f"≤ {args.target_ratio:g}× bound ({x['lb'] * args.target_ratio:,.0f} ms): {ok} |")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
