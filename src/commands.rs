@@ -126,7 +126,9 @@ pub fn screen(args: &ScreenArgs) -> ExitCode {
         top: args.top,
         width: report::terminal_width(),
     };
-    let mut out = std::io::stdout().lock();
+    // Buffered: stdout is line-buffered, and a pretty 5,000-symbol document has 200k lines.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let render_started = std::time::Instant::now();
     if outcome.fatal.is_none() || format == Format::Json {
         if let Err(e) = report::render(format, &options, &outcome.report, &mut out) {
             if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -137,6 +139,7 @@ pub fn screen(args: &ScreenArgs) -> ExitCode {
         let _ = out.flush();
     }
     drop(out);
+    let render_ms = render_started.elapsed().as_secs_f64() * 1000.0;
     if args.explain && format != Format::Table {
         // The explanation goes to stderr so that stdout stays one document.
         let opts = report::Options {
@@ -151,6 +154,14 @@ pub fn screen(args: &ScreenArgs) -> ExitCode {
     }
     if benchmark {
         let _ = report::benchmark::write_breakdown(&outcome.report, &mut std::io::stderr());
+        let l = outcome.local;
+        eprintln!(
+            "  local work: compute {:.2} ms · filter/score/rank {:.2} ms · report {:.2} ms · total {:.2} ms",
+            l.compute_ms,
+            l.filter_ms,
+            render_ms,
+            l.compute_ms + l.filter_ms + render_ms
+        );
     }
     match outcome.fatal {
         None => ExitCode::SUCCESS,

@@ -87,7 +87,12 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     let (qtx, qrx) = mpsc::channel::<QuoteJob>(survivors.len());
     let speculative = Arc::new(Semaphore::new(ctx.req.config.rest.speculative_chains));
     let in_flight = Arc::new(AtomicUsize::new(0));
-    let quotes = tokio::spawn(quotes(ctx.clone(), qrx, in_flight.clone(), pool.ok()));
+    let quotes = tokio::spawn(quotes(
+        ctx.clone(),
+        qrx,
+        in_flight.clone(),
+        pool.clone().ok(),
+    ));
     let chains_g = ctx.clock.begin("chains", survivors.len());
     let chains_before = ctx.client.counters();
     // Symbols predicted to pass take the speculation slots first; symbols without a prediction
@@ -122,6 +127,9 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     chains_g.end(fetched, chain_requests);
     let _ = candles.await;
     let _ = quotes.await;
+    if let (Ok(p), Ok(mut last)) = (&pool, ctx.dx_stats.lock()) {
+        *last = Some(p.stats());
+    }
     let out = ctx.board.active().len();
     g.end(out, ctx.requests() - before);
 }
@@ -228,11 +236,7 @@ async fn candles(
         }
     }
     cache.store(fetched).await;
-    let stats = pool.stats();
-    if let Ok(mut last) = ctx.dx_stats.lock() {
-        *last = Some(stats);
-    }
-    g.end(ok, stats.subscriptions_added);
+    g.end(ok, pool.stats().subscriptions_added);
     if let Some(start) = compute_start {
         ctx.clock.record("compute", start, computed, computed, 0);
     }
@@ -351,6 +355,14 @@ impl CacheUse {
 
 /// Stage 6 for one symbol: HV and derived metrics; the verdict of the candle-based filters.
 fn compute(ctx: &Ctx, i: usize, series: &CandleSeries) -> Verdict {
+    let started = std::time::Instant::now();
+    let verdict = compute_one(ctx, i, series);
+    ctx.compute_ns
+        .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    verdict
+}
+
+fn compute_one(ctx: &Ctx, i: usize, series: &CandleSeries) -> Verdict {
     let set = hv::HvSet::from_candles(&series.candles);
     let floor = ctx.req.config.scan.hv_floor;
     ctx.board.with(i, |s| {

@@ -3,7 +3,7 @@
 
 use super::state::{Board, Status};
 use super::timing::Clock;
-use super::{Ctx, Fatal, ScanOutcome, ScanRequest};
+use super::{Ctx, Fatal, LocalCost, ScanOutcome, ScanRequest};
 use crate::report::model::{
     Candidate, Counts, ErrorEntry, FilterSummary, Meta, Rejected, RequestStats, ScanReport, Timings,
 };
@@ -14,6 +14,7 @@ use crate::vol::derived;
 pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
     let req = &ctx.req;
     let active = ctx.board.active();
+    let started = std::time::Instant::now();
     let g = ctx.clock.begin("filter", active.len());
     let mut candidates = Vec::new();
     let mut rejected = Vec::new();
@@ -93,13 +94,22 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
         (counts.candidates + counts.rejected == 0 && counts.errors > 0)
             .then(|| format!("every symbol failed ({} errors)", counts.errors))
     });
+    let filter_ms = started.elapsed().as_secs_f64() * 1000.0;
     let report = ScanReport {
         meta: meta(req, &ctx.clock, counts, fatal.clone(), requests(ctx)),
         candidates,
         rejected,
         errors,
     };
-    ScanOutcome { report, fatal }
+    let local = LocalCost {
+        compute_ms: ctx.compute_ns.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6,
+        filter_ms,
+    };
+    ScanOutcome {
+        report,
+        fatal,
+        local,
+    }
 }
 
 fn requests(ctx: &Ctx) -> RequestStats {
@@ -112,6 +122,8 @@ fn requests(ctx: &Ctx) -> RequestStats {
     if let Some(dx) = ctx.dx_stats.lock().ok().and_then(|g| *g) {
         per_endpoint.insert("dxlink connections".into(), dx.connections_opened);
         per_endpoint.insert("dxlink subscriptions".into(), dx.subscriptions_added);
+        per_endpoint.insert("dxlink candles".into(), dx.candles_received);
+        per_endpoint.insert("dxlink quotes".into(), dx.quotes_received);
         per_endpoint.insert("dxlink reconnects".into(), dx.reconnects);
     }
     RequestStats {
@@ -183,5 +195,6 @@ pub fn fatal_before_start(req: &ScanRequest, clock: &Clock, msg: String) -> Scan
             errors,
         },
         fatal: Some(msg),
+        local: LocalCost::default(),
     }
 }

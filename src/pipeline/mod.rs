@@ -57,6 +57,17 @@ pub struct ScanOutcome {
     pub report: ScanReport,
     /// Set when the scan could not complete (exit code 1).
     pub fatal: Option<String>,
+    /// Local CPU work of the scan, for the benchmark breakdown.
+    pub local: LocalCost,
+}
+
+/// Time spent on local work (not waiting on the network), in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LocalCost {
+    /// HV and derived metrics, summed over symbols.
+    pub compute_ms: f64,
+    /// Final filters, score, signal and rank.
+    pub filter_ms: f64,
 }
 
 /// What the stages share.
@@ -68,6 +79,8 @@ pub struct Ctx {
     pub progress: indicatif::ProgressBar,
     /// DXLink pool counters, once the candle batch is done.
     pub dx_stats: std::sync::Mutex<Option<crate::dxlink::PoolStats>>,
+    /// Time spent computing HV and derived metrics (summed over symbols), in nanoseconds.
+    pub compute_ns: std::sync::atomic::AtomicU64,
 }
 
 impl Ctx {
@@ -133,6 +146,7 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
         client,
         progress,
         dx_stats: std::sync::Mutex::new(None),
+        compute_ns: std::sync::atomic::AtomicU64::new(0),
     });
     let timeout = ctx.req.timeout;
     let outcome = tokio::select! {

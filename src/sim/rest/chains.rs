@@ -108,3 +108,69 @@ mod tests {
         assert!(parse_path("/option-chains/%FF", PREFIX).is_err());
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::date::Date;
+    use crate::sim::market::Market;
+    use std::time::Instant;
+
+    pub(super) fn symbols() -> Vec<&'static str> {
+        crate::sim::market::LIQUID
+            .iter()
+            .copied()
+            .filter(|s| !s.starts_with('/'))
+            .take(50)
+            .collect()
+    }
+
+    /// `cargo test --release --lib sim::rest::chains::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn nested_chain_cost() {
+        let as_of = Date::from_ymd(2026, 3, 20).unwrap();
+        let syms = symbols();
+        let market = Market::new(as_of);
+        // Warm the price series (a scan has fetched metrics and candles already).
+        for s in &syms {
+            market.candles(s);
+        }
+        let t = Instant::now();
+        let chains: Vec<_> = syms
+            .iter()
+            .map(|s| market.option_chain(s).unwrap())
+            .collect();
+        let gen = t.elapsed();
+        let t = Instant::now();
+        let _c: Vec<_> = syms
+            .iter()
+            .map(|s| market.option_chain(s).unwrap())
+            .collect();
+        let clone = t.elapsed();
+        let t = Instant::now();
+        let values: Vec<_> = chains
+            .iter()
+            .zip(&syms)
+            .map(|(c, s)| {
+                let ctx = format!("{PREFIX}{s}/nested");
+                items_envelope(vec![chains::nested_item(c, market.asset_class(s))], &ctx)
+            })
+            .collect();
+        let build = t.elapsed();
+        let t = Instant::now();
+        let bytes: usize = values.iter().map(|v| v.to_string().len()).sum();
+        let ser = t.elapsed();
+        let n = syms.len() as f64;
+        let per = |d: std::time::Duration| d.as_secs_f64() * 1e3 / n;
+        eprintln!(
+            "{} chains, {} KB avg: gen {:.2} ms, clone {:.2} ms, value {:.2} ms, to_string {:.2} ms",
+            syms.len(),
+            bytes / syms.len() / 1024,
+            per(gen),
+            per(clone),
+            per(build),
+            per(ser)
+        );
+    }
+}
