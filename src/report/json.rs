@@ -23,9 +23,21 @@ impl JsonReporter {
 
 impl Reporter for JsonReporter {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
-        let report = sanitized(report, self.top);
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        out.write_all(b"\n")?;
+        // serde_json already writes a non-finite f64 as `null`, so the sanitised copy (a clone of
+        // the whole report) is needed only when `top` cuts candidates.
+        let cut = self.top.is_some_and(|k| report.candidates.len() > k);
+        let owned;
+        let report = if cut {
+            owned = sanitized(report, self.top);
+            &owned
+        } else {
+            report
+        };
+        // Serialise into memory (static dispatch, one write) rather than through `dyn Write`.
+        let mut buf = Vec::with_capacity(64 * 1024);
+        serde_json::to_writer_pretty(&mut buf, report)?;
+        buf.push(b'\n');
+        out.write_all(&buf)?;
         out.flush()
     }
 }

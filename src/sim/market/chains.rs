@@ -39,12 +39,23 @@ pub fn equity_chain(
                 .map(|k| {
                     let milli = (k * 1000.0).round() as u64;
                     let ks = options::fmt_strike(k);
+                    // `{milli:08}`, written once for both OCC symbols.
+                    let digits = milli.to_string();
+                    let pad = 8usize.saturating_sub(digits.len());
+                    let symbol = |prefix: &str, kind: char, tail: &str, pad: usize| {
+                        let mut s = String::with_capacity(prefix.len() + 1 + pad + tail.len());
+                        s.push_str(prefix);
+                        s.push(kind);
+                        s.extend(std::iter::repeat_n('0', pad));
+                        s.push_str(tail);
+                        s
+                    };
                     Strike {
                         strike_price: k,
-                        call: format!("{occ_prefix}C{milli:08}"),
-                        call_streamer_symbol: format!("{streamer_prefix}C{ks}"),
-                        put: format!("{occ_prefix}P{milli:08}"),
-                        put_streamer_symbol: format!("{streamer_prefix}P{ks}"),
+                        call: symbol(occ_prefix, 'C', &digits, pad),
+                        call_streamer_symbol: symbol(streamer_prefix, 'C', &ks, 0),
+                        put: symbol(occ_prefix, 'P', &digits, pad),
+                        put_streamer_symbol: symbol(streamer_prefix, 'P', &ks, 0),
                     }
                 })
                 .collect();
@@ -284,5 +295,42 @@ pub fn futures_chain(
         product: product_info(p),
         futures: futures_rows,
         expirations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strike_symbols_are_the_occ_and_streamer_symbols() {
+        let as_of = Date::from_ymd(2026, 3, 20).unwrap();
+        for (symbol, price) in [
+            ("AAPL", 255.0),
+            ("BRK/B", 480.0),
+            ("F", 0.7),
+            ("NDX", 21000.0),
+        ] {
+            let chain = equity_chain(symbol, Some(5), price, as_of, &|_| 0.9);
+            let root = &chain.root_symbol;
+            assert!(!chain.expirations.is_empty());
+            for e in &chain.expirations {
+                assert!(!e.strikes.is_empty());
+                for s in &e.strikes {
+                    let d = e.expiration_date;
+                    let k = s.strike_price;
+                    assert_eq!(s.call, options::occ_symbol(root, d, true, k));
+                    assert_eq!(s.put, options::occ_symbol(root, d, false, k));
+                    assert_eq!(
+                        s.call_streamer_symbol,
+                        options::streamer_symbol(root, d, true, k)
+                    );
+                    assert_eq!(
+                        s.put_streamer_symbol,
+                        options::streamer_symbol(root, d, false, k)
+                    );
+                }
+            }
+        }
     }
 }

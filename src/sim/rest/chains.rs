@@ -8,12 +8,16 @@ use super::gate::{self, Endpoint, Reply};
 use super::query::decode;
 use super::reply::ApiError;
 use super::shape::{chains, items_envelope};
+use crate::date::Date;
 use crate::sim::latency::ms;
+use crate::sim::market::OptionChain;
 use crate::sim::SimState;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 /// Route prefix.
 pub const PREFIX: &str = "/option-chains/";
@@ -69,18 +73,77 @@ fn produce(state: &SimState, p: &ChainPath) -> Result<Reply, ApiError> {
             return Ok(Reply::rows(body, keep));
         }
     }
-    let chain = state
+    if p.nested {
+        let key = (state.market.as_of(), p.symbol.clone());
+        if let Some(body) = NESTED_BODIES.get(&key) {
+            return Ok(Reply::json_rows(body, keep));
+        }
+        let chain = chain_of(state, p)?;
+        let class = state.market.asset_class(&p.symbol);
+        let body = Bytes::from(chains::nested_body(&chain, class, &context));
+        NESTED_BODIES.put(key, body.clone());
+        return Ok(Reply::json_rows(body, keep));
+    }
+    let chain = chain_of(state, p)?;
+    let class = state.market.asset_class(&p.symbol);
+    Ok(Reply::rows(
+        items_envelope(chains::flat_rows(&chain, class), &context),
+        keep,
+    ))
+}
+
+fn chain_of(state: &SimState, p: &ChainPath) -> Result<OptionChain, ApiError> {
+    state
         .market
         .option_chain(&p.symbol)
         .filter(|_| !p.symbol.is_empty())
-        .ok_or_else(|| ApiError::not_found(format!("No option chain for {:?}", p.symbol)))?;
-    let class = state.market.asset_class(&p.symbol);
-    let items = if p.nested {
-        vec![chains::nested_item(&chain, class)]
-    } else {
-        chains::flat_rows(&chain, class)
-    };
-    Ok(Reply::rows(items_envelope(items, &context), keep))
+        .ok_or_else(|| ApiError::not_found(format!("No option chain for {:?}", p.symbol)))
+}
+
+/// Serialised nested chain bodies by as-of date and requested symbol. The market is a pure
+/// function of its as-of date, so a body is the same for every market of that date in the
+/// process; bounded, oldest first out (an eviction only costs a re-serialisation).
+static NESTED_BODIES: BodyCache = BodyCache::new(256);
+
+/// A small bounded FIFO of response bodies.
+struct BodyCache {
+    cap: usize,
+    inner: Mutex<Option<BodyEntries>>,
+}
+
+type BodyKey = (Date, String);
+type BodyEntries = (HashMap<BodyKey, Bytes>, VecDeque<BodyKey>);
+
+impl BodyCache {
+    const fn new(cap: usize) -> BodyCache {
+        BodyCache {
+            cap,
+            inner: Mutex::new(None),
+        }
+    }
+
+    fn get(&self, key: &BodyKey) -> Option<Bytes> {
+        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref()?.0.get(key).cloned()
+    }
+
+    fn put(&self, key: BodyKey, body: Bytes) {
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let (map, order) = guard.get_or_insert_with(Default::default);
+        if map.contains_key(&key) {
+            return;
+        }
+        while map.len() >= self.cap {
+            match order.pop_front() {
+                Some(old) => {
+                    map.remove(&old);
+                }
+                None => break,
+            }
+        }
+        order.push_back(key.clone());
+        map.insert(key, body);
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +169,44 @@ mod tests {
             }
         );
         assert!(parse_path("/option-chains/%FF", PREFIX).is_err());
+    }
+
+    /// The typed nested body is byte for byte the `Value` tree's serialisation, cached or not,
+    /// and parses back to the same tree (what the `missing` fault works on).
+    #[test]
+    fn nested_body_matches_the_value_tree() {
+        use crate::date::Date;
+        use crate::sim::SimOptions;
+        for as_of in [
+            Date::from_ymd(2026, 3, 20).unwrap(),
+            Date::from_ymd(2025, 12, 31).unwrap(),
+        ] {
+            let state = SimState::new(SimOptions::new(as_of));
+            for symbol in [
+                "AAPL", "SPY", "SPX", "BRK/B", "XLF", "NDX", "VIX", "QWXZ", "F",
+            ] {
+                let chain = state.market.option_chain(symbol).expect(symbol);
+                let class = state.market.asset_class(symbol);
+                let context = format!("{PREFIX}{symbol}/nested");
+                let old = items_envelope(vec![chains::nested_item(&chain, class)], &context);
+                let old_bytes = old.to_string();
+                let new = chains::nested_body(&chain, class, &context);
+                assert_eq!(std::str::from_utf8(&new).unwrap(), old_bytes, "{symbol}");
+                let path = ChainPath {
+                    symbol: symbol.into(),
+                    nested: true,
+                };
+                for _ in 0..2 {
+                    let reply = produce(&state, &path).unwrap();
+                    assert_eq!(reply.keep, Some(chains::NESTED_REQUIRED));
+                    match &reply.body {
+                        gate::Body::Json(b) => assert_eq!(&b[..], old_bytes.as_bytes(), "{symbol}"),
+                        other => panic!("{symbol}: not serialised: {other:?}"),
+                    }
+                    assert_eq!(reply.body.into_value(), old, "{symbol}");
+                }
+            }
+        }
     }
 }
 
@@ -161,16 +262,28 @@ mod timing {
         let t = Instant::now();
         let bytes: usize = values.iter().map(|v| v.to_string().len()).sum();
         let ser = t.elapsed();
+        let t = Instant::now();
+        let typed: usize = chains
+            .iter()
+            .zip(&syms)
+            .map(|(c, s)| {
+                let ctx = format!("{PREFIX}{s}/nested");
+                chains::nested_body(c, market.asset_class(s), &ctx).len()
+            })
+            .sum();
+        let typed_t = t.elapsed();
+        assert_eq!(typed, bytes);
         let n = syms.len() as f64;
         let per = |d: std::time::Duration| d.as_secs_f64() * 1e3 / n;
         eprintln!(
-            "{} chains, {} KB avg: gen {:.2} ms, clone {:.2} ms, value {:.2} ms, to_string {:.2} ms",
+            "{} chains, {} KB avg: gen {:.2} ms, clone {:.2} ms, value {:.2} ms, to_string {:.2} ms, typed {:.2} ms",
             syms.len(),
             bytes / syms.len() / 1024,
             per(gen),
             per(clone),
             per(build),
-            per(ser)
+            per(ser),
+            per(typed_t)
         );
     }
 }

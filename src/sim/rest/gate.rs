@@ -16,6 +16,7 @@ use crate::sim::auth::TokenCheck;
 use crate::sim::faults::Fault;
 use crate::sim::latency::delay;
 use crate::sim::SimState;
+use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -54,24 +55,55 @@ impl Endpoint {
     }
 }
 
+/// A successful body: a document, or one already serialised (the same bytes `Value::to_string`
+/// would write).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Value(Value),
+    Json(Bytes),
+}
+
+impl Body {
+    /// The document (parsed back from the bytes of a serialised body: the `missing` fault needs
+    /// the tree; serialising it again writes the same bytes).
+    pub fn into_value(self) -> Value {
+        match self {
+            Body::Value(v) => v,
+            Body::Json(b) => serde_json::from_slice(&b).expect("a serialised body parses"),
+        }
+    }
+}
+
 /// A successful body. `keep` names the row fields the `missing` fault never drops; `None` means
 /// the body has no rows (`data.items`) and the fault does not apply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
-    pub body: Value,
+    pub body: Body,
     pub keep: Option<&'static [&'static str]>,
 }
 
 impl Reply {
     /// A body without rows.
     pub fn plain(body: Value) -> Reply {
-        Reply { body, keep: None }
+        Reply {
+            body: Body::Value(body),
+            keep: None,
+        }
     }
 
     /// A body whose `data.items` rows may lose every field but `keep`.
     pub fn rows(body: Value, keep: &'static [&'static str]) -> Reply {
         Reply {
-            body,
+            body: Body::Value(body),
+            keep: Some(keep),
+        }
+    }
+
+    /// An already serialised body (valid JSON) whose `data.items` rows may lose every field but
+    /// `keep`.
+    pub fn json_rows(body: Bytes, keep: &'static [&'static str]) -> Reply {
+        Reply {
+            body: Body::Json(body),
             keep: Some(keep),
         }
     }
@@ -156,13 +188,22 @@ where
     };
     if let Some(keep) = reply.keep {
         if roll(state, Fault::Missing) {
-            shape::drop_optional(&mut reply.body, keep);
+            let mut body = reply.body.into_value();
+            shape::drop_optional(&mut body, keep);
+            reply.body = Body::Value(body);
         }
     }
     if roll(state, Fault::Truncate) {
-        return bytes_response(StatusCode::OK, truncated(&reply.body.to_string()));
+        let cut = match &reply.body {
+            Body::Value(v) => truncated(&v.to_string()),
+            Body::Json(b) => truncated(std::str::from_utf8(b).expect("JSON is UTF-8")),
+        };
+        return bytes_response(StatusCode::OK, cut);
     }
-    json_response(StatusCode::OK, &reply.body)
+    match reply.body {
+        Body::Value(v) => json_response(StatusCode::OK, &v),
+        Body::Json(b) => bytes_response(StatusCode::OK, b),
+    }
 }
 
 /// Run CPU-heavy work (hundreds of metrics rows, megabyte chains) without stalling the other
@@ -270,5 +311,42 @@ mod tests {
             HeaderValue::from_static("tastytrade-sdk-js"),
         );
         assert!(require_user_agent(&h).is_ok());
+    }
+
+    /// A serialised body and its document answer byte for byte alike under every fault of
+    /// `finish` (`missing` works on the parsed-back tree, `truncate` cuts the same bytes).
+    #[tokio::test]
+    async fn serialised_and_value_bodies_answer_alike() {
+        use crate::sim::faults::Faults;
+        use crate::sim::SimOptions;
+        use serde_json::json;
+        let doc = json!({"context": "/x", "data": {"items": [
+            {"symbol": "A", "a": 1, "b": "é", "c": [1, 2], "d": {"e": "f"}},
+        ]}});
+        let bytes = Bytes::from(doc.to_string());
+        for spec in ["", "missing=1", "truncate=1", "missing=1,truncate=1"] {
+            let mut options = SimOptions::new(crate::date::Date::from_ymd(2026, 3, 20).unwrap());
+            options.faults = Faults::parse(spec).unwrap();
+            let state = SimState::new(options);
+            let mut bodies = Vec::new();
+            for reply in [
+                Reply::rows(doc.clone(), &["symbol"]),
+                Reply::json_rows(bytes.clone(), &["symbol"]),
+            ] {
+                let r = finish(&state, || Ok(reply));
+                assert_eq!(r.status(), StatusCode::OK);
+                bodies.push(
+                    axum::body::to_bytes(r.into_body(), usize::MAX)
+                        .await
+                        .unwrap(),
+                );
+            }
+            assert_eq!(bodies[0], bodies[1], "{spec:?}");
+            if spec.is_empty() {
+                assert_eq!(bodies[1], bytes);
+            } else {
+                assert_ne!(bodies[1], bytes, "{spec:?}");
+            }
+        }
     }
 }

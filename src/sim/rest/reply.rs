@@ -4,6 +4,7 @@
 //! `{"error_code", "error_description"}` for `POST /oauth/token`. Rate-limit answers (429) carry no
 //! rate-limit headers, as on the real service.
 
+use axum::body::Bytes;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
@@ -85,7 +86,8 @@ pub fn json_response(status: StatusCode, value: &Value) -> Response {
 }
 
 /// Raw bytes sent as a JSON body (used as-is by the `truncate` fault).
-pub fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+pub fn bytes_response(status: StatusCode, body: impl Into<Bytes>) -> Response {
+    let body: Bytes = body.into();
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -4,10 +4,11 @@
 //! Strike prices are strings; `days-to-expiration` and `shares-per-contract` are numbers; every
 //! strike carries its OCC symbols (`call`, `put`) and streamer symbols (`.AAPL260417C200`).
 
-use super::{date_time, num, Row};
+use super::{date_time, num, num_str, Row};
 use crate::date::Date;
 use crate::sim::market::{Expiration, OptionChain, Strike};
 use crate::symbol::AssetClass;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// Fields the `missing` fault never drops from a nested chain item.
@@ -46,6 +47,162 @@ pub fn nested_item(chain: &OptionChain, class: Option<AssetClass>) -> Value {
             chain.expirations.iter().map(expiration).collect::<Vec<_>>(),
         )
         .done()
+}
+
+/// The whole body of `/option-chains/{symbol}/nested` (`{"context": ..., "data": {"items":
+/// [item]}}`) serialised straight to bytes: byte for byte what serialising
+/// `items_envelope(vec![nested_item(chain, class)], context)` writes, without building the
+/// `Value` tree (an order of magnitude cheaper on a chain of thousands of strikes).
+pub fn nested_body(chain: &OptionChain, class: Option<AssetClass>, context: &str) -> Vec<u8> {
+    let shares = chain.shares_per_contract;
+    let underlying = chain.underlying_symbol.as_str();
+    let index = class == Some(AssetClass::Index);
+    let body = WireEnvelope {
+        context,
+        data: WireItems {
+            items: [WireNested {
+                deliverables: [WireDeliverable {
+                    amount: num_str(f64::from(shares), 1),
+                    deliverable_type: if index { "Cash" } else { "Shares" },
+                    description: if index {
+                        format!("Cash settled {underlying} index")
+                    } else {
+                        format!("{shares} shares of {underlying}")
+                    },
+                    id: stable_id(&chain.root_symbol),
+                    instrument_type: if index { "Index" } else { "Equity" },
+                    percent: "100",
+                    root_symbol: &chain.root_symbol,
+                    symbol: underlying,
+                }],
+                expirations: WireExpirations(&chain.expirations),
+                option_chain_type: chain.option_chain_type,
+                root_symbol: &chain.root_symbol,
+                shares_per_contract: shares,
+                tick_sizes: [
+                    WireTick {
+                        threshold: Some("3.0"),
+                        value: "0.01",
+                    },
+                    WireTick {
+                        threshold: None,
+                        value: "0.05",
+                    },
+                ],
+                underlying_symbol: underlying,
+            }],
+        },
+    };
+    // About 120 bytes a strike.
+    let strikes: usize = chain.expirations.iter().map(|e| e.strikes.len()).sum();
+    let mut out = Vec::with_capacity(1024 + strikes * 128);
+    serde_json::to_writer(&mut out, &body).expect("a chain always serialises");
+    out
+}
+
+// The wire structs below list their fields in sorted (byte-wise) order of their kebab-case names:
+// `serde_json::Value` objects are sorted maps, and the bytes must not change.
+
+#[derive(Serialize)]
+struct WireEnvelope<'a> {
+    context: &'a str,
+    data: WireItems<'a>,
+}
+
+#[derive(Serialize)]
+struct WireItems<'a> {
+    items: [WireNested<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct WireNested<'a> {
+    deliverables: [WireDeliverable<'a>; 1],
+    expirations: WireExpirations<'a>,
+    option_chain_type: &'a str,
+    root_symbol: &'a str,
+    shares_per_contract: u32,
+    tick_sizes: [WireTick; 2],
+    underlying_symbol: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct WireDeliverable<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount: Option<String>,
+    deliverable_type: &'static str,
+    description: String,
+    id: u64,
+    instrument_type: &'static str,
+    percent: &'static str,
+    root_symbol: &'a str,
+    symbol: &'a str,
+}
+
+#[derive(Serialize)]
+struct WireTick {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<&'static str>,
+    value: &'static str,
+}
+
+struct WireExpirations<'a>(&'a [Expiration]);
+
+impl Serialize for WireExpirations<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|e| WireExpiration {
+            days_to_expiration: e.days_to_expiration,
+            expiration_date: WireDate(e.expiration_date),
+            expiration_type: e.expiration_type,
+            settlement_type: e.settlement_type,
+            strikes: WireStrikes(&e.strikes),
+        }))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct WireExpiration<'a> {
+    days_to_expiration: i32,
+    expiration_date: WireDate,
+    expiration_type: &'a str,
+    settlement_type: &'a str,
+    strikes: WireStrikes<'a>,
+}
+
+/// A date as its `Display` form (`2026-04-17`), without an intermediate `String`.
+struct WireDate(Date);
+
+impl Serialize for WireDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+struct WireStrikes<'a>(&'a [Strike]);
+
+impl Serialize for WireStrikes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|k| WireStrike {
+            call: &k.call,
+            call_streamer_symbol: &k.call_streamer_symbol,
+            put: &k.put,
+            put_streamer_symbol: &k.put_streamer_symbol,
+            strike_price: num_str(k.strike_price, STRIKE),
+        }))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct WireStrike<'a> {
+    call: &'a str,
+    call_streamer_symbol: &'a str,
+    put: &'a str,
+    put_streamer_symbol: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strike_price: Option<String>,
 }
 
 /// The penny-pilot tick sizes of listed equity options.
