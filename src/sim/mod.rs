@@ -58,6 +58,8 @@ pub struct SimState {
     pub stats: stats::Stats,
     /// `http://HOST:PORT`, set once the listener is bound.
     pub base_url: OnceLock<String>,
+    /// Serialised `/option-chains/{symbol}/nested` bodies by requested symbol (bounded).
+    pub chain_bodies: market::cache::Cache<String, axum::body::Bytes>,
 }
 
 impl SimState {
@@ -68,6 +70,7 @@ impl SimState {
             auth: auth::AuthStore::new(options.credentials.clone(), ttl),
             stats: stats::Stats::default(),
             base_url: OnceLock::new(),
+            chain_bodies: market::cache::Cache::new(256),
             options,
         }
     }

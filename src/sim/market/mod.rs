@@ -5,7 +5,7 @@
 //! beyond a cache of generated candle series. The REST and DXLink servers shape these typed values
 //! into wire JSON; this module only decides the numbers. See `docs/demo-market.md` for the model.
 
-mod cache;
+pub mod cache;
 mod chains;
 mod earnings;
 mod futures;

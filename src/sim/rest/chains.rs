@@ -8,7 +8,6 @@ use super::gate::{self, Endpoint, Reply};
 use super::query::decode;
 use super::reply::ApiError;
 use super::shape::{chains, items_envelope};
-use crate::date::Date;
 use crate::sim::latency::ms;
 use crate::sim::market::OptionChain;
 use crate::sim::SimState;
@@ -16,8 +15,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+
+use std::sync::Arc;
 
 /// Route prefix.
 pub const PREFIX: &str = "/option-chains/";
@@ -74,15 +73,16 @@ fn produce(state: &SimState, p: &ChainPath) -> Result<Reply, ApiError> {
         }
     }
     if p.nested {
-        let key = (state.market.as_of(), p.symbol.clone());
-        if let Some(body) = NESTED_BODIES.get(&key) {
-            return Ok(Reply::json_rows(body, keep));
+        // Serialised once per symbol and market (the market is deterministic for its date).
+        if let Some(body) = state.chain_bodies.get(&p.symbol) {
+            return Ok(Reply::json_rows((*body).clone(), keep));
         }
         let chain = chain_of(state, p)?;
         let class = state.market.asset_class(&p.symbol);
-        let body = Bytes::from(chains::nested_body(&chain, class, &context));
-        NESTED_BODIES.put(key, body.clone());
-        return Ok(Reply::json_rows(body, keep));
+        let body = state.chain_bodies.get_or(&p.symbol, || {
+            Bytes::from(chains::nested_body(&chain, class, &context))
+        });
+        return Ok(Reply::json_rows((*body).clone(), keep));
     }
     let chain = chain_of(state, p)?;
     let class = state.market.asset_class(&p.symbol);
@@ -98,52 +98,6 @@ fn chain_of(state: &SimState, p: &ChainPath) -> Result<OptionChain, ApiError> {
         .option_chain(&p.symbol)
         .filter(|_| !p.symbol.is_empty())
         .ok_or_else(|| ApiError::not_found(format!("No option chain for {:?}", p.symbol)))
-}
-
-/// Serialised nested chain bodies by as-of date and requested symbol. The market is a pure
-/// function of its as-of date, so a body is the same for every market of that date in the
-/// process; bounded, oldest first out (an eviction only costs a re-serialisation).
-static NESTED_BODIES: BodyCache = BodyCache::new(256);
-
-/// A small bounded FIFO of response bodies.
-struct BodyCache {
-    cap: usize,
-    inner: Mutex<Option<BodyEntries>>,
-}
-
-type BodyKey = (Date, String);
-type BodyEntries = (HashMap<BodyKey, Bytes>, VecDeque<BodyKey>);
-
-impl BodyCache {
-    const fn new(cap: usize) -> BodyCache {
-        BodyCache {
-            cap,
-            inner: Mutex::new(None),
-        }
-    }
-
-    fn get(&self, key: &BodyKey) -> Option<Bytes> {
-        let guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref()?.0.get(key).cloned()
-    }
-
-    fn put(&self, key: BodyKey, body: Bytes) {
-        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let (map, order) = guard.get_or_insert_with(Default::default);
-        if map.contains_key(&key) {
-            return;
-        }
-        while map.len() >= self.cap {
-            match order.pop_front() {
-                Some(old) => {
-                    map.remove(&old);
-                }
-                None => break,
-            }
-        }
-        order.push_back(key.clone());
-        map.insert(key, body);
-    }
 }
 
 #[cfg(test)]
