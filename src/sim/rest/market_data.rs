@@ -5,17 +5,15 @@
 //! `by_type_max_symbols` symbols in total is a 400. Rows come in request order, one per distinct
 //! symbol the market knows; unknown symbols are absent.
 
-use super::fixtures;
 use super::gate::{self, Endpoint, Reply};
-use super::query::Query;
+use super::lists;
 use super::reply::ApiError;
-use super::shape::{items_envelope, quotes};
+use super::shape::quotes;
 use crate::sim::latency::ms;
 use crate::sim::SimState;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Request path (and fixture path, and `context`).
@@ -47,36 +45,18 @@ pub async fn by_type(
 /// Every symbol named under any type parameter, and a refusal when the query cannot be read or
 /// names more than `max` in total.
 pub fn read(raw: &str, max: usize) -> (Vec<String>, Option<ApiError>) {
-    match Query::parse(raw) {
-        Err(e) => (Vec::new(), Some(ApiError::bad_request(e.to_string()))),
-        Ok(q) => {
-            let symbols: Vec<String> = TYPES.iter().flat_map(|t| q.list(t)).collect();
-            let reject = (symbols.len() > max).then(|| {
-                ApiError::bad_request(format!(
-                    "Too many symbols: {} requested, at most {max} allowed in total",
-                    symbols.len()
-                ))
-            });
-            (symbols, reject)
-        }
-    }
+    lists::read(raw, &TYPES, max, " in total")
 }
 
 fn produce(state: &SimState, symbols: &[String]) -> Result<Reply, ApiError> {
-    if let Some(dir) = &state.options.fixtures {
-        if let Some(mut body) = fixtures::load(dir, PATH)? {
-            fixtures::retain_symbols(&mut body, symbols);
-            return Ok(Reply::rows(body, quotes::REQUIRED));
-        }
-    }
-    let mut seen = HashSet::new();
-    let rows = symbols
-        .iter()
-        .filter(|s| seen.insert(s.as_str()))
-        .filter_map(|s| state.market.quote(s))
-        .map(|q| quotes::row(&q))
-        .collect();
-    Ok(Reply::rows(items_envelope(rows, PATH), quotes::REQUIRED))
+    lists::rows(
+        state,
+        PATH,
+        symbols,
+        quotes::REQUIRED,
+        |s| state.market.quote(s),
+        quotes::row,
+    )
 }
 
 #[cfg(test)]

@@ -4,16 +4,14 @@
 //! `market_metrics_max_symbols` is a 400. Unknown symbols are simply absent from `data.items`;
 //! duplicates give one row. The latency grows with the number of symbols named.
 
-use super::fixtures;
 use super::gate::{self, Endpoint, Reply};
-use super::query::Query;
+use super::lists;
 use super::reply::ApiError;
-use super::shape::{items_envelope, metrics};
+use super::shape::metrics;
 use crate::sim::SimState;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Request path (and fixture path, and `context`).
@@ -34,36 +32,18 @@ pub async fn get(
 
 /// The symbols named by a query, and a refusal when it cannot be read or names more than `max`.
 pub fn read(raw: &str, max: usize) -> (Vec<String>, Option<ApiError>) {
-    match Query::parse(raw) {
-        Err(e) => (Vec::new(), Some(ApiError::bad_request(e.to_string()))),
-        Ok(q) => {
-            let symbols = q.list("symbols");
-            let reject = (symbols.len() > max).then(|| {
-                ApiError::bad_request(format!(
-                    "Too many symbols: {} requested, at most {max} allowed",
-                    symbols.len()
-                ))
-            });
-            (symbols, reject)
-        }
-    }
+    lists::read(raw, &["symbols"], max, "")
 }
 
 fn produce(state: &SimState, symbols: &[String]) -> Result<Reply, ApiError> {
-    if let Some(dir) = &state.options.fixtures {
-        if let Some(mut body) = fixtures::load(dir, PATH)? {
-            fixtures::retain_symbols(&mut body, symbols);
-            return Ok(Reply::rows(body, metrics::REQUIRED));
-        }
-    }
-    let mut seen = HashSet::new();
-    let rows = symbols
-        .iter()
-        .filter(|s| seen.insert(s.as_str()))
-        .filter_map(|s| state.market.metrics(s))
-        .map(|m| metrics::row(&m))
-        .collect();
-    Ok(Reply::rows(items_envelope(rows, PATH), metrics::REQUIRED))
+    lists::rows(
+        state,
+        PATH,
+        symbols,
+        metrics::REQUIRED,
+        |s| state.market.metrics(s),
+        metrics::row,
+    )
 }
 
 #[cfg(test)]

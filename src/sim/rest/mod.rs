@@ -23,6 +23,7 @@ pub mod chains;
 pub mod fixtures;
 pub mod futures;
 pub mod gate;
+pub mod lists;
 pub mod market_data;
 pub mod metrics;
 pub mod oauth;
