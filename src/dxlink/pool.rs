@@ -224,9 +224,23 @@ struct Batch<O = CandleOutcome> {
 impl<O: Outcome> Batch<O> {
     /// Deliver `symbol`'s outcome unless it already has one. True when this call delivered it.
     fn resolve(&self, symbol: &str, result: Result<O::Value, O::Error>) -> bool {
+        self.resolve_counted(symbol, result, None)
+    }
+
+    /// [`Batch::resolve`], bumping `counter` (when given) *before* the outcome is sent, so whoever
+    /// receives the outcome already sees it counted in the pool's stats.
+    fn resolve_counted(
+        &self,
+        symbol: &str,
+        result: Result<O::Value, O::Error>,
+        counter: Option<&AtomicU64>,
+    ) -> bool {
         let mut st = lock(&self.state);
         if !st.pending.remove(symbol) {
             return false;
+        }
+        if let Some(c) = counter {
+            bump(c, 1);
         }
         if let Some(tx) = &st.tx {
             let _ = tx.try_send(O::new(symbol.to_string(), result));
@@ -240,10 +254,15 @@ impl<O: Outcome> Batch<O> {
 
     /// Resolve everything still pending with `err`; returns how many.
     fn resolve_all(&self, err: O::Error) -> usize {
+        self.resolve_all_counted(err, None)
+    }
+
+    /// [`Batch::resolve_all`], counting each resolution in `counter` before it is sent.
+    fn resolve_all_counted(&self, err: O::Error, counter: Option<&AtomicU64>) -> usize {
         let pending: Vec<String> = lock(&self.state).pending.iter().cloned().collect();
         pending
             .iter()
-            .filter(|s| self.resolve(s, Err(err.clone())))
+            .filter(|s| self.resolve_counted(s, Err(err.clone()), counter))
             .count()
     }
 
@@ -273,6 +292,12 @@ impl Job {
     fn resolve(&self, result: Result<CandleSeries, CandleError>) -> bool {
         self.batch.resolve(&self.symbol, result)
     }
+
+    /// Resolve with `result`, counted in `counter` before it is sent.
+    fn resolve_counted(&self, result: Result<CandleSeries, CandleError>, counter: &AtomicU64) {
+        self.batch
+            .resolve_counted(&self.symbol, result, Some(counter));
+    }
 }
 
 /// One streamer symbol of a `quotes` batch.
@@ -289,6 +314,12 @@ impl QuoteJob {
 
     fn resolve(&self, result: Result<OptionQuote, QuoteError>) -> bool {
         self.batch.resolve(&self.symbol, result)
+    }
+
+    /// Resolve with `result`, counted in `counter` before it is sent.
+    fn resolve_counted(&self, result: Result<OptionQuote, QuoteError>, counter: &AtomicU64) {
+        self.batch
+            .resolve_counted(&self.symbol, result, Some(counter));
     }
 }
 
@@ -433,10 +464,19 @@ impl CandlePool {
         CandlePool { shared, workers }
     }
 
-    /// Fetch the daily candles of `symbols` (candle symbols such as `AAPL{=1d}`) from `from_time_ms`.
-    /// Outcomes stream in as snapshots complete, one per distinct symbol (duplicates in `symbols`
-    /// are fetched once); the receiver closes after the last.
-    pub fn fetch(&self, symbols: Vec<String>, from_time_ms: i64) -> mpsc::Receiver<CandleOutcome> {
+    /// Start a batch: de-duplicate `symbols` (first occurrence kept), open the outcome channel and
+    /// the batch, and compute its deadline. `None` when there is nothing to schedule: no symbols,
+    /// or the pool is shut down (then every symbol has already been resolved with `shutdown`).
+    #[allow(clippy::type_complexity)]
+    fn open_batch<O: Outcome>(
+        &self,
+        symbols: Vec<String>,
+        deadline_after: Duration,
+        shutdown: O::Error,
+    ) -> (
+        mpsc::Receiver<O>,
+        Option<(Arc<Batch<O>>, Vec<String>, Instant)>,
+    ) {
         let mut seen = HashSet::new();
         let symbols: Vec<String> = symbols
             .into_iter()
@@ -444,7 +484,7 @@ impl CandlePool {
             .collect();
         let (tx, rx) = mpsc::channel(symbols.len().max(1));
         if symbols.is_empty() {
-            return rx;
+            return (rx, None);
         }
         let batch = Arc::new(Batch {
             state: Mutex::new(BatchState {
@@ -454,14 +494,25 @@ impl CandlePool {
             done: Notify::new(),
         });
         if self.shared.closed.load(Ordering::SeqCst) {
-            batch.resolve_all(CandleError::Shutdown);
-            return rx;
+            batch.resolve_all(shutdown);
+            return (rx, None);
         }
-        let deadline_after = self.shared.cfg.symbol_deadline;
         let now = Instant::now();
         let deadline = now
             .checked_add(deadline_after)
             .unwrap_or_else(|| now + Duration::from_secs(10 * 365 * 86_400));
+        (rx, Some((batch, symbols, deadline)))
+    }
+
+    /// Fetch the daily candles of `symbols` (candle symbols such as `AAPL{=1d}`) from `from_time_ms`.
+    /// Outcomes stream in as snapshots complete, one per distinct symbol (duplicates in `symbols`
+    /// are fetched once); the receiver closes after the last.
+    pub fn fetch(&self, symbols: Vec<String>, from_time_ms: i64) -> mpsc::Receiver<CandleOutcome> {
+        let deadline_after = self.shared.cfg.symbol_deadline;
+        let (rx, opened) = self.open_batch(symbols, deadline_after, CandleError::Shutdown);
+        let Some((batch, symbols, deadline)) = opened else {
+            return rx;
+        };
         {
             let mut q = lock(&self.shared.queue);
             // Drop leftovers of finished batches so the queue stays small.
@@ -480,13 +531,12 @@ impl CandlePool {
         }
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
         self.shared.work.notify_waiters();
-        let counters = self.shared.counters.clone();
         self.watch_deadline(
             batch,
             deadline,
             CandleError::Timeout(deadline_after),
             CandleError::Shutdown,
-            move |n| bump(&counters.timeouts, n as u64),
+            |c| &c.timeouts,
         );
         rx
     }
@@ -499,13 +549,14 @@ impl CandlePool {
         deadline: Instant,
         timeout: O::Error,
         shutdown_err: O::Error,
-        on_timeout: impl FnOnce(usize) + Send + 'static,
+        counter: fn(&Counters) -> &AtomicU64,
     ) {
         let mut shutdown = self.shared.shutdown.subscribe();
+        let counters = self.shared.counters.clone();
         tokio::spawn(async move {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => {
-                    on_timeout(batch.resolve_all(timeout));
+                    batch.resolve_all_counted(timeout, Some(counter(&counters)));
                 }
                 _ = batch.done.notified() => {}
                 _ = shutdown.wait_for(|s| *s) => {
@@ -521,31 +572,11 @@ impl CandlePool {
     /// symbol; a symbol not quoted within `quote_deadline` gets [`QuoteError::Timeout`]. The
     /// receiver closes after the last outcome. Runs concurrently with [`CandlePool::fetch`].
     pub fn quotes(&self, symbols: Vec<String>) -> mpsc::Receiver<QuoteOutcome> {
-        let mut seen = HashSet::new();
-        let symbols: Vec<String> = symbols
-            .into_iter()
-            .filter(|s| seen.insert(s.clone()))
-            .collect();
-        let (tx, rx) = mpsc::channel(symbols.len().max(1));
-        if symbols.is_empty() {
-            return rx;
-        }
-        let batch = Arc::new(Batch {
-            state: Mutex::new(BatchState {
-                tx: Some(tx),
-                pending: seen,
-            }),
-            done: Notify::new(),
-        });
-        if self.shared.closed.load(Ordering::SeqCst) {
-            batch.resolve_all(QuoteError::Shutdown);
-            return rx;
-        }
         let deadline_after = self.shared.cfg.quote_deadline;
-        let now = Instant::now();
-        let deadline = now
-            .checked_add(deadline_after)
-            .unwrap_or_else(|| now + Duration::from_secs(10 * 365 * 86_400));
+        let (rx, opened) = self.open_batch(symbols, deadline_after, QuoteError::Shutdown);
+        let Some((batch, symbols, deadline)) = opened else {
+            return rx;
+        };
         {
             let mut q = lock(&self.shared.quotes);
             q.retain(QuoteJob::wanted);
@@ -557,13 +588,12 @@ impl CandlePool {
         }
         self.shared.generation.fetch_add(1, Ordering::SeqCst);
         self.shared.work.notify_waiters();
-        let counters = self.shared.counters.clone();
         self.watch_deadline(
             batch,
             deadline,
             QuoteError::Timeout(deadline_after),
             QuoteError::Shutdown,
-            move |n| bump(&counters.quote_timeouts, n as u64),
+            |c| &c.quote_timeouts,
         );
         rx
     }
@@ -1082,9 +1112,10 @@ impl<'a> Session<'a> {
                     if !job.wanted() {
                         false
                     } else if job.deadline <= now {
-                        if job.resolve(Err(CandleError::Timeout(self.shared.cfg.symbol_deadline))) {
-                            bump(&counters.timeouts, 1);
-                        }
+                        job.resolve_counted(
+                            Err(CandleError::Timeout(self.shared.cfg.symbol_deadline)),
+                            &counters.timeouts,
+                        );
                         false
                     } else {
                         true
@@ -1122,9 +1153,10 @@ impl<'a> Session<'a> {
                 if !job.wanted() {
                     false
                 } else if job.deadline <= now {
-                    if job.resolve(Err(QuoteError::Timeout(shared.cfg.quote_deadline))) {
-                        bump(&shared.counters.quote_timeouts, 1);
-                    }
+                    job.resolve_counted(
+                        Err(QuoteError::Timeout(shared.cfg.quote_deadline)),
+                        &shared.counters.quote_timeouts,
+                    );
                     false
                 } else {
                     true
@@ -1285,9 +1317,10 @@ impl<'a> Session<'a> {
                     continue;
                 }
                 if job.deadline <= now {
-                    if job.resolve(Err(QuoteError::Timeout(shared.cfg.quote_deadline))) {
-                        bump(&shared.counters.quote_timeouts, 1);
-                    }
+                    job.resolve_counted(
+                        Err(QuoteError::Timeout(shared.cfg.quote_deadline)),
+                        &shared.counters.quote_timeouts,
+                    );
                     continue;
                 }
                 match q.flights.get_mut(&job.symbol) {
@@ -1334,9 +1367,10 @@ impl<'a> Session<'a> {
                     continue;
                 }
                 if job.deadline <= now {
-                    if job.resolve(Err(CandleError::Timeout(self.shared.cfg.symbol_deadline))) {
-                        bump(&self.shared.counters.timeouts, 1);
-                    }
+                    job.resolve_counted(
+                        Err(CandleError::Timeout(self.shared.cfg.symbol_deadline)),
+                        &self.shared.counters.timeouts,
+                    );
                     continue;
                 }
                 // The same symbol already in flight here: share its snapshot, or wait if the
