@@ -273,55 +273,51 @@ impl<O: Outcome> Batch<O> {
     }
 }
 
-struct Job {
+/// One symbol of a batch, waiting for its outcome: what candle jobs and quote jobs share.
+struct Ticket<O: Outcome> {
     symbol: String,
-    key: String,
-    from_time: i64,
     deadline: Instant,
-    /// Sockets that dropped while this job was in flight, and the share of blame for them.
-    attempts: u32,
-    blame: f64,
-    batch: Arc<Batch>,
+    batch: Arc<Batch<O>>,
 }
 
-impl Job {
+impl<O: Outcome> Ticket<O> {
     fn wanted(&self) -> bool {
         self.batch.wants(&self.symbol)
     }
 
-    fn resolve(&self, result: Result<CandleSeries, CandleError>) -> bool {
+    fn resolve(&self, result: Result<O::Value, O::Error>) -> bool {
         self.batch.resolve(&self.symbol, result)
     }
 
     /// Resolve with `result`, counted in `counter` before it is sent.
-    fn resolve_counted(&self, result: Result<CandleSeries, CandleError>, counter: &AtomicU64) {
+    fn resolve_counted(&self, result: Result<O::Value, O::Error>, counter: &AtomicU64) {
         self.batch
             .resolve_counted(&self.symbol, result, Some(counter));
+    }
+}
+
+/// One candle symbol of a `fetch` batch.
+struct Job {
+    ticket: Ticket<CandleOutcome>,
+    key: String,
+    from_time: i64,
+    /// Sockets that dropped while this job was in flight, and the share of blame for them.
+    attempts: u32,
+    blame: f64,
+}
+
+/// A candle job is its ticket plus scheduling state; it reads as the ticket (symbol, deadline,
+/// wanted, resolve).
+impl std::ops::Deref for Job {
+    type Target = Ticket<CandleOutcome>;
+
+    fn deref(&self) -> &Ticket<CandleOutcome> {
+        &self.ticket
     }
 }
 
 /// One streamer symbol of a `quotes` batch.
-struct QuoteJob {
-    symbol: String,
-    deadline: Instant,
-    batch: Arc<Batch<QuoteOutcome>>,
-}
-
-impl QuoteJob {
-    fn wanted(&self) -> bool {
-        self.batch.wants(&self.symbol)
-    }
-
-    fn resolve(&self, result: Result<OptionQuote, QuoteError>) -> bool {
-        self.batch.resolve(&self.symbol, result)
-    }
-
-    /// Resolve with `result`, counted in `counter` before it is sent.
-    fn resolve_counted(&self, result: Result<OptionQuote, QuoteError>, counter: &AtomicU64) {
-        self.batch
-            .resolve_counted(&self.symbol, result, Some(counter));
-    }
-}
+type QuoteJob = Ticket<QuoteOutcome>;
 
 struct Shared {
     cfg: DxLinkConfig,
@@ -346,7 +342,7 @@ impl Shared {
     }
 
     fn has_candle_work(&self) -> bool {
-        lock(&self.queue).iter().any(Job::wanted)
+        lock(&self.queue).iter().any(|j| j.wanted())
     }
 
     fn has_quote_work(&self) -> bool {
@@ -516,16 +512,18 @@ impl CandlePool {
         {
             let mut q = lock(&self.shared.queue);
             // Drop leftovers of finished batches so the queue stays small.
-            q.retain(Job::wanted);
+            q.retain(|j| j.wanted());
             for symbol in symbols {
                 q.push_back(Job {
                     key: candle_symbol_key(&symbol),
-                    symbol,
+                    ticket: Ticket {
+                        symbol,
+                        deadline,
+                        batch: batch.clone(),
+                    },
                     from_time: from_time_ms,
-                    deadline,
                     attempts: 0,
                     blame: 0.0,
-                    batch: batch.clone(),
                 });
             }
         }
@@ -1095,7 +1093,7 @@ impl<'a> Session<'a> {
             .flights
             .drain()
             .flat_map(|(_, f)| f.jobs)
-            .filter(Job::wanted)
+            .filter(|j| j.wanted())
             .collect();
         self.shared.requeue(jobs);
     }
@@ -1428,7 +1426,7 @@ impl<'a> Session<'a> {
             .chans
             .iter_mut()
             .flat_map(|ch| ch.flights.drain().map(|(_, f)| f))
-            .filter(|f| f.jobs.iter().any(Job::wanted))
+            .filter(|f| f.jobs.iter().any(|j| j.wanted()))
             .collect();
         let k = flights.len();
         let mut again = Vec::new();
