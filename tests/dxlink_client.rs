@@ -3,39 +3,23 @@
 //! empty histories, deadlines, connection limits, keepalives, chunked subscriptions and futures.
 //! Results are compared with `market.candles(symbol)`, which is what the server sends.
 
+#[path = "common/dxlink_pool.rs"]
+mod dxlink_pool;
+
+use dxlink_pool::{as_of, market, pool};
 use std::collections::HashMap;
 use std::time::Duration;
 use volscreen::candle::Candle;
-use volscreen::date::Date;
 use volscreen::dxlink::{
     futures_candle_symbol, history_from_time_ms, CandleError, CandlePool, CandleSeries,
     DxLinkConfig, HISTORY_DAYS,
 };
 use volscreen::sim::faults::Fault;
-use volscreen::sim::{start_local, Faults, LatencyProfile, SimOptions, SimServer};
+use volscreen::sim::{Faults, LatencyProfile, SimServer};
 use volscreen::symbol::split_candle_symbol;
-
-fn as_of() -> Date {
-    Date::from_ymd(2026, 3, 13).expect("valid date")
-}
 
 fn from_time() -> i64 {
     history_from_time_ms(as_of(), HISTORY_DAYS)
-}
-
-async fn market(faults: &str, latency: LatencyProfile) -> SimServer {
-    let mut opts = SimOptions::new(as_of());
-    opts.faults = Faults::parse(faults).expect("fault spec");
-    opts.latency = latency;
-    start_local(opts).await.expect("market starts")
-}
-
-fn pool(server: &SimServer, cfg: DxLinkConfig) -> CandlePool {
-    CandlePool::connect(
-        server.dxlink_url(),
-        server.state.auth.issue_quote_token(),
-        cfg,
-    )
 }
 
 /// What the server sends for `candle_symbol` from `from`: the market's candles, filtered.

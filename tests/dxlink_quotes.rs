@@ -5,34 +5,18 @@
 //! re-sent `FEED_CONFIG`s in a new field order and FULL format, and the `seed` latency profile.
 //! No wall times are asserted.
 
+#[path = "common/dxlink_pool.rs"]
+mod dxlink_pool;
+
+use dxlink_pool::{as_of, market, pool};
 use std::collections::HashMap;
 use std::time::Duration;
-use volscreen::date::Date;
 use volscreen::dxlink::{
-    history_from_time_ms, CandlePool, DxLinkConfig, OptionQuote, QuoteError, HISTORY_DAYS,
+    history_from_time_ms, DxLinkConfig, OptionQuote, QuoteError, HISTORY_DAYS,
 };
 use volscreen::sim::market::Expiration;
-use volscreen::sim::{start_local, Faults, LatencyProfile, SimOptions, SimServer};
+use volscreen::sim::{LatencyProfile, SimServer};
 use volscreen::symbol::split_candle_symbol;
-
-fn as_of() -> Date {
-    Date::from_ymd(2026, 3, 13).expect("valid date")
-}
-
-async fn market(faults: &str, latency: LatencyProfile) -> SimServer {
-    let mut opts = SimOptions::new(as_of());
-    opts.faults = Faults::parse(faults).expect("fault spec");
-    opts.latency = latency;
-    start_local(opts).await.expect("market starts")
-}
-
-fn pool(server: &SimServer, cfg: DxLinkConfig) -> CandlePool {
-    CandlePool::connect(
-        server.dxlink_url(),
-        server.state.auth.issue_quote_token(),
-        cfg,
-    )
-}
 
 async fn guarded<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(120), f)
