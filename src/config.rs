@@ -66,6 +66,8 @@ pub struct Thresholds {
     pub price_min: f64,
     pub slippage_max: f64,
     pub vtr_min: f64,
+    /// Earnings on or before the chosen expiration are allowed (the `earnings` filter passes).
+    pub earnings_allowed: bool,
 }
 
 /// Score weights and saturation points.
@@ -93,6 +95,7 @@ pub struct ProfileOverrides {
     pub price_min: Option<f64>,
     pub slippage_max: Option<f64>,
     pub vtr_min: Option<f64>,
+    pub earnings_allowed: Option<bool>,
 }
 
 /// The whole configuration.
@@ -187,6 +190,7 @@ impl<'de> Deserialize<'de> for RawBuiltin {
             price_min: f64,
             slippage_max: f64,
             vtr_min: f64,
+            earnings_allowed: bool,
         }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -237,6 +241,7 @@ impl<'de> Deserialize<'de> for RawBuiltin {
                 price_min: s.filters.price_min,
                 slippage_max: s.filters.slippage_max,
                 vtr_min: s.filters.vtr_min,
+                earnings_allowed: s.filters.earnings_allowed,
             },
             score: ScoreWeights {
                 premium: s.score.premium,
@@ -470,6 +475,7 @@ impl Config {
             price_min: o.price_min.unwrap_or(f.price_min),
             slippage_max: o.slippage_max.unwrap_or(f.slippage_max),
             vtr_min: o.vtr_min.unwrap_or(f.vtr_min),
+            earnings_allowed: o.earnings_allowed.unwrap_or(f.earnings_allowed),
         })
     }
 

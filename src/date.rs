@@ -19,6 +19,9 @@ pub struct Date(i32);
 #[error("invalid date {0:?}: expected YYYY-MM-DD")]
 pub struct DateError(pub String);
 
+/// The environment variable that fixes "today" (`YYYY-MM-DD`); see [`Date::today_utc`].
+pub const TODAY_VAR: &str = "VOLSCREEN_TODAY";
+
 impl Date {
     /// The date `days` days after 1970-01-01.
     pub const fn from_days(days: i32) -> Date {
@@ -99,8 +102,17 @@ impl Date {
         Date(ms.div_euclid(DAY_MS) as i32)
     }
 
-    /// Today's date in UTC.
+    /// Today's date in UTC, or the date in [`TODAY_VAR`] when it is set to a valid `YYYY-MM-DD`
+    /// (a fixed clock for reproducible runs and tests, as `SOURCE_DATE_EPOCH` is for builds: the
+    /// tastytrade source takes no `--as-of`, so this is how a test dates a scan against a demo
+    /// market of a given day).
     pub fn today_utc() -> Date {
+        if let Some(d) = std::env::var(TODAY_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse::<Date>().ok())
+        {
+            return d;
+        }
         let ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)

@@ -12,6 +12,7 @@ pub mod config;
 pub mod date;
 pub mod dxlink;
 pub mod pipeline;
+pub mod plausible;
 pub mod report;
 pub mod screen;
 pub mod sim;

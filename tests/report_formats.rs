@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use volscreen::date::Date;
 use volscreen::report::model::{
     Candidate, Counts, ErrorEntry, FilterSummary, Meta, Rejected, RequestStats, ScanReport,
-    StageTiming, SymbolFields, Timings, ERROR_STAGES, REJECT_STAGES, SIGNALS, SOURCES,
+    StageTiming, SymbolFields, Timings, Warning, ERROR_STAGES, REJECT_STAGES, SIGNALS, SOURCES,
 };
 use volscreen::report::{self, benchmark, Format, Options};
 use volscreen::symbol::AssetClass;
@@ -64,12 +64,15 @@ fn sample() -> ScanReport {
             expected_move_method: Some(MoveMethod::Straddle),
             slippage: Some(0.0123),
             notes: vec![],
+            earnings_before_expiration: Some(false),
+            warnings: vec![],
         },
         score: Some(78.4),
         signal: "RICH".into(),
         filters: FilterSummary {
             passed: passed_all(),
             failed: vec![],
+            ..FilterSummary::default()
         },
     };
     let es = Candidate {
@@ -100,12 +103,16 @@ fn sample() -> ScanReport {
             expected_move_method: Some(MoveMethod::IvDte),
             slippage: None,
             notes: vec!["HV252 needs 253 closes, have 180".into()],
+            earnings_before_expiration: None,
+            warnings: vec![],
         },
         score: Some(61.0),
         signal: "FAIR".into(),
         filters: FilterSummary {
             passed: passed_all(),
             failed: vec![],
+            na: vec!["earnings".into()],
+            unknown: vec![],
         },
     };
     let nvda = Candidate {
@@ -136,12 +143,19 @@ fn sample() -> ScanReport {
             expected_move_method: Some(MoveMethod::Straddle),
             slippage: Some(f64::INFINITY),
             notes: vec![],
+            earnings_before_expiration: Some(true),
+            warnings: vec![Warning::number(
+                "iv_rank",
+                71.0,
+                "iv_rank must be a fraction in [0, 1]",
+            )],
         },
         score: Some(70.2),
         signal: "EVENT".into(),
         filters: FilterSummary {
             passed: passed_all(),
             failed: vec![],
+            ..FilterSummary::default()
         },
     };
     let ko = Rejected {
@@ -182,6 +196,11 @@ fn sample() -> ScanReport {
                 "HV30 needs 31 closes, have 12".into(),
                 "HV90 needs 91 closes, have 12".into(),
             ],
+            warnings: vec![Warning::new(
+                "candles",
+                json!({"date": "2027-01-04", "close": 1e308}),
+                "a candle is dated after the as-of date",
+            )],
             ..SymbolFields::default()
         },
     };
@@ -190,16 +209,35 @@ fn sample() -> ScanReport {
             symbol: "ZZZZ".into(),
             stage: "metrics".into(),
             error: "not found".into(),
+            unknown: vec![],
+            fields: SymbolFields::default(),
         },
         ErrorEntry {
             symbol: "/QQ".into(),
             stage: "candles".into(),
             error: "no candles within 2000 ms".into(),
+            unknown: vec![
+                "vrp_tactical unknown (no candles)".into(),
+                "vtr unknown (no candles)".into(),
+            ],
+            fields: SymbolFields {
+                asset_class: Some(AssetClass::Future),
+                price: Some(21012.5),
+                iv: Some(0.21),
+                warnings: vec![Warning::number(
+                    "iv_percentile",
+                    1.5,
+                    "iv_percentile must be a fraction in [0, 1]",
+                )],
+                ..SymbolFields::default()
+            },
         },
         ErrorEntry {
             symbol: "12$X".into(),
             stage: "load".into(),
             error: "default.csv:14: invalid symbol \"12$X\"".into(),
+            unknown: vec![],
+            fields: SymbolFields::default(),
         },
     ];
     let stage =
@@ -553,9 +591,11 @@ fn schema_matches_the_model() {
     assert_eq!(sorted(&def["required"]), keys(&fields));
 
     let doc = serde_json::to_value(sample()).unwrap();
+    // Candidates, rejections and errors all carry every known field (flattened symbol fields).
     for (name, value) in [
         ("candidate", &doc["candidates"][0]),
         ("rejected", &doc["rejected"][0]),
+        ("error", &doc["errors"][0]),
     ] {
         let mut declared = keys(&s["$defs"][name]["properties"]);
         declared.extend(keys(&def["properties"]));
@@ -568,7 +608,8 @@ fn schema_matches_the_model() {
     }
     for (def_name, value) in [
         ("meta", &doc["meta"]),
-        ("error", &doc["errors"][0]),
+        ("filters", &doc["candidates"][0]["filters"]),
+        ("warning", &doc["candidates"][2]["warnings"][0]),
         ("timings", &doc["meta"]["timings"]),
         ("stage_timing", &doc["meta"]["timings"]["stages"][0]),
         ("request_stats", &doc["meta"]["timings"]["requests"]),
@@ -593,8 +634,30 @@ fn json_cell(c: &Value, column: &str) -> Option<String> {
     };
     match column {
         "filters_passed" => Some(join(&c["filters"]["passed"])),
+        "filters_na" => Some(join(&c["filters"]["na"])),
         "filters_failed" => Some(join(&c["filters"]["failed"])),
+        "filters_unknown" => Some(join(&c["filters"]["unknown"])),
         "notes" => Some(join(&c["notes"])),
+        // Each warning as `field=value (rule)`, joined like the other lists.
+        "warnings" => Some(
+            c["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| {
+                    let value = match &w["value"] {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    format!(
+                        "{}={value} ({})",
+                        w["field"].as_str().unwrap(),
+                        w["rule"].as_str().unwrap()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
         _ => match &c[column] {
             Value::Null => None,
             Value::String(s) => Some(s.clone()),
@@ -631,7 +694,21 @@ fn csv_rows_match_the_json_candidates_field_by_field() {
     assert_eq!(&rows[1][1], "/ES");
     assert_eq!(&rows[1][2], "future");
     assert_eq!(&rows[2][5], "", "NaN iv_rank is an empty cell");
-    assert!(rows[0][27].starts_with("data_integrity;iv_percentile;"));
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert!(rows[0][col("filters_passed")].starts_with("data_integrity;iv_percentile;"));
+    assert_eq!(&rows[1][col("filters_na")], "earnings");
+    assert_eq!(&rows[0][col("earnings_before_expiration")], "false");
+    assert_eq!(
+        &rows[1][col("earnings_before_expiration")],
+        "",
+        "unknown is empty"
+    );
+    assert_eq!(&rows[2][col("earnings_before_expiration")], "true");
+    assert_eq!(
+        &rows[2][col("warnings")],
+        "iv_rank=71.0 (iv_rank must be a fraction in [0, 1])"
+    );
+    assert_eq!(&rows[0][col("warnings")], "");
     assert!(!text.contains("NaN") && !text.contains("inf"));
 }
 
@@ -861,4 +938,137 @@ fn formats_and_the_reporter_constructor() {
         );
     }
     assert!(!report::color_wanted(false));
+}
+
+#[test]
+fn table_marks_candidates_with_warnings_and_lists_them_under_the_table() {
+    let text = render(Format::Table, &plain(), &sample());
+    let mark = report::table::WARNING_MARK;
+    let nvda = text.lines().find(|l| l.contains("NVDA")).unwrap();
+    assert!(nvda.contains(&format!("NVDA{mark}")), "{nvda}");
+    let tsla = text.lines().find(|l| l.contains("TSLA")).unwrap();
+    assert!(!tsla.contains(&format!("TSLA{mark}")), "{tsla}");
+    assert!(
+        text.lines().any(|l| l.contains("NVDA")
+            && l.contains("iv_rank=71.0 (iv_rank must be a fraction in [0, 1])")),
+        "the warning is listed under the table:\n{text}"
+    );
+    // Warnings of rejected symbols and errors belong to --explain.
+    assert!(!text.contains("a candle is dated after the as-of date"));
+    let explained = render(
+        Format::Table,
+        &Options {
+            explain: true,
+            ..plain()
+        },
+        &sample(),
+    );
+    for needle in [
+        "candles={\"close\":1e+308,\"date\":\"2027-01-04\"} (a candle is dated after the as-of date)",
+        "iv_percentile=1.5 (iv_percentile must be a fraction in [0, 1])",
+        "? vrp_tactical unknown (no candles)",
+        "? vtr unknown (no candles)",
+    ] {
+        assert!(explained.contains(needle), "{needle} missing:\n{explained}");
+    }
+}
+
+#[test]
+fn the_explanation_is_rendered_from_the_report_alone() {
+    let r = sample();
+    let mut buf = Vec::new();
+    report::table::write_explanation(&r, &mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    // Only rejected symbols and errors: no header, no table, no summary line, no candidate.
+    assert!(text.starts_with("rejected (2):\n"), "{text}");
+    assert!(text.contains("\nerrors (3):\n"), "{text}");
+    for absent in [
+        "symbols scanned",
+        "VRP-S",
+        "TSLA",
+        "NVDA",
+        "--explain shows why",
+    ] {
+        assert!(!text.contains(absent), "{absent:?} in:\n{text}");
+    }
+    for rej in &r.rejected {
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().next() == Some(&rej.symbol)),
+            "{text}"
+        );
+        for reason in &rej.reasons {
+            assert!(text.contains(&format!("✗ {reason}")), "{reason}\n{text}");
+        }
+    }
+    for e in &r.errors {
+        let line = text.lines().find(|l| l.contains(&e.error)).unwrap();
+        assert!(
+            line.contains(&e.symbol) && line.contains(&e.stage),
+            "{line}"
+        );
+    }
+    // The table with --explain ends with exactly this text.
+    let table = render(
+        Format::Table,
+        &Options {
+            explain: true,
+            ..plain()
+        },
+        &r,
+    );
+    assert!(table.ends_with(&text), "{table}");
+    // Nothing to explain: nothing written.
+    let mut clean = sample();
+    clean.rejected.clear();
+    clean.errors.clear();
+    let mut buf = Vec::new();
+    report::table::write_explanation(&clean, &mut buf).unwrap();
+    assert!(buf.is_empty());
+}
+
+#[test]
+fn a_partial_table_says_why_and_how_many_symbols_are_undecided() {
+    let mut r = sample();
+    r.meta.complete = false;
+    r.meta.incomplete_reason = Some("the --timeout budget of 1.8 s ran out".into());
+    r.errors[0].stage = "timeout".into();
+    r.errors[1].stage = "timeout".into();
+    let text = render(Format::Table, &plain(), &r);
+    assert!(
+        text.lines()
+            .any(|l| l == "incomplete: the --timeout budget of 1.8 s ran out; 2 symbols undecided"),
+        "{text}"
+    );
+    // The note comes after the table (the candidates are still shown).
+    let note = text.find("incomplete: the --timeout").unwrap();
+    assert!(text.find("TSLA").unwrap() < note);
+    r.errors.truncate(1);
+    r.errors[0].stage = "interrupted".into();
+    r.meta.incomplete_reason = Some("interrupted (Ctrl-C)".into());
+    assert_eq!(
+        report::table::incomplete_note(&r).as_deref(),
+        Some("incomplete: interrupted (Ctrl-C); 1 symbol undecided")
+    );
+    assert_eq!(report::table::incomplete_note(&sample()), None);
+}
+
+/// A writer whose reader has gone away, like stdout piped into `head`.
+struct ClosedPipe;
+
+impl std::io::Write for ClosedPipe {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+}
+
+#[test]
+fn every_format_reports_a_closed_pipe_as_a_broken_pipe() {
+    for format in [Format::Table, Format::Json, Format::Csv] {
+        let e = report::render(format, &plain(), &sample(), &mut ClosedPipe).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{format:?}: {e}");
+    }
 }

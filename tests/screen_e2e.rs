@@ -104,6 +104,7 @@ fn volscreen(args: &[&str], env: &[(&str, &str)], cache_dir: &Path) -> Run {
         cmd.env_remove(k);
     }
     cmd.env("VOLSCREEN_CACHE_DIR", cache_dir);
+    cmd.env(volscreen::date::TODAY_VAR, AS_OF);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -124,7 +125,12 @@ fn screen_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let dir = TempDir::new("cache");
     let mut all = vec!["screen"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&DEFAULTS);
+    if args.contains(&"--api-url") {
+        // The tastytrade source takes no --as-of.
+        all.extend_from_slice(&DEFAULTS[2..]);
+    } else {
+        all.extend_from_slice(&DEFAULTS);
+    }
     volscreen(&all, env, dir.path())
 }
 
@@ -175,6 +181,8 @@ impl Market {
             .enable_all()
             .build()
             .expect("a tokio runtime");
+        // The tastytrade source scans "today" (`--as-of` is for the demo source only): every run
+        // of the binary fixes today at AS_OF (`VOLSCREEN_TODAY`), the market's date.
         let as_of: Date = AS_OF.parse().expect("valid date");
         let server = rt
             .block_on(start_local(SimOptions::new(as_of)))
@@ -282,6 +290,7 @@ struct Bars {
     price_ge: f64,
     slippage_le: f64,
     vtr_ge: f64,
+    earnings_allowed: bool,
 }
 
 const BALANCED: Bars = Bars {
@@ -292,17 +301,19 @@ const BALANCED: Bars = Bars {
     price_ge: 25.0,
     slippage_le: 0.05,
     vtr_ge: 0.85,
+    earnings_allowed: false,
 };
 
-/// `broad`: vrp_structural 1.0, iv percentile 0.30, illiquid allowed; the rest as balanced.
+/// `broad`: vrp_structural 1.0, iv percentile 0.30, illiquid and earnings allowed; the rest as balanced.
 const BROAD: Bars = Bars {
     vrp_structural_gt: 1.0,
     iv_percentile_ge: 0.30,
     liquidity_ge: 0,
+    earnings_allowed: true,
     ..BALANCED
 };
 
-const ALL_FILTERS: [&str; 8] = [
+const ALL_FILTERS: [&str; 9] = [
     "data_integrity",
     "iv_percentile",
     "liquidity_rating",
@@ -311,6 +322,7 @@ const ALL_FILTERS: [&str; 8] = [
     "vrp_tactical",
     "vtr",
     "slippage",
+    "earnings",
 ];
 /// The filters that need only metrics (product.md stage 4).
 const PREFILTERS: [&str; 4] = [
@@ -320,40 +332,92 @@ const PREFILTERS: [&str; 4] = [
     "price",
 ];
 
-/// The filters an entry (candidate or rejected) fails under `b`, from its JSON numbers. Unknown
-/// inputs fail, except where product.md makes a filter conditional (liquidity rating when present,
-/// slippage when quotes exist, futures exempt from the price floor).
-fn failing(e: &Value, b: &Bars) -> BTreeSet<&'static str> {
-    let mut f = BTreeSet::new();
+/// A filter's outcome (product.md, "Verdicts").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    Pass,
+    Fail,
+    Na,
+    Unknown,
+}
+
+/// Every filter's outcome for an entry under `b`, from its JSON numbers alone: a null input is
+/// unknown (never a pass); n/a as product.md declares it per class.
+fn outcomes(e: &Value, b: &Bars) -> Vec<(&'static str, Out)> {
+    let cmp = |v: Option<f64>, ok: &dyn Fn(f64) -> bool| match v {
+        None => Out::Unknown,
+        Some(v) if ok(v) => Out::Pass,
+        Some(_) => Out::Fail,
+    };
+    let class = e["asset_class"].as_str().unwrap_or("");
     let iv = num(e, "iv");
     let price = num(e, "price");
-    if iv.is_none() || price.is_none() {
-        f.insert("data_integrity");
-    }
-    if !num(e, "iv_percentile").is_some_and(|v| v >= b.iv_percentile_ge) {
-        f.insert("iv_percentile");
-    }
-    if let Some(r) = e["liquidity_rating"].as_u64() {
-        if r < b.liquidity_ge {
-            f.insert("liquidity_rating");
+    let integrity = if iv.is_some() && price.is_some() {
+        Out::Pass
+    } else {
+        Out::Unknown
+    };
+    let liquidity = if class == "index" || class == "future" {
+        Out::Na
+    } else if b.liquidity_ge == 0 {
+        Out::Pass
+    } else {
+        match e["liquidity_rating"].as_u64() {
+            None => Out::Unknown,
+            Some(r) if r >= b.liquidity_ge => Out::Pass,
+            Some(_) => Out::Fail,
         }
-    }
-    if e["asset_class"] != "future" && !price.is_some_and(|p| p >= b.price_ge) {
-        f.insert("price");
-    }
-    if !num(e, "vrp_structural").is_some_and(|v| v > b.vrp_structural_gt) {
-        f.insert("vrp_structural");
-    }
-    if !num(e, "vrp_tactical").is_some_and(|v| v > b.vrp_tactical_gt) {
-        f.insert("vrp_tactical");
-    }
-    if !num(e, "vtr").is_some_and(|v| v >= b.vtr_ge) {
-        f.insert("vtr");
-    }
-    if num(e, "slippage").is_some_and(|s| s > b.slippage_le) {
-        f.insert("slippage");
-    }
-    f
+    };
+    let price_out = if class == "future" {
+        Out::Na
+    } else {
+        cmp(price, &|p| p >= b.price_ge)
+    };
+    let earnings = if class != "equity" {
+        Out::Na
+    } else if b.earnings_allowed {
+        Out::Pass
+    } else {
+        match e["earnings_before_expiration"].as_bool() {
+            None => Out::Unknown,
+            Some(true) => Out::Fail,
+            Some(false) => Out::Pass,
+        }
+    };
+    vec![
+        ("data_integrity", integrity),
+        (
+            "iv_percentile",
+            cmp(num(e, "iv_percentile"), &|v| v >= b.iv_percentile_ge),
+        ),
+        ("liquidity_rating", liquidity),
+        ("price", price_out),
+        (
+            "vrp_structural",
+            cmp(num(e, "vrp_structural"), &|v| v > b.vrp_structural_gt),
+        ),
+        (
+            "vrp_tactical",
+            cmp(num(e, "vrp_tactical"), &|v| v > b.vrp_tactical_gt),
+        ),
+        ("vtr", cmp(num(e, "vtr"), &|v| v >= b.vtr_ge)),
+        ("slippage", cmp(num(e, "slippage"), &|v| v <= b.slippage_le)),
+        ("earnings", earnings),
+    ]
+}
+
+/// The filters of `e` with outcome `o`.
+fn with(e: &Value, b: &Bars, o: Out) -> BTreeSet<&'static str> {
+    outcomes(e, b)
+        .into_iter()
+        .filter(|(_, x)| *x == o)
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The filters an entry fails on known data under `b`.
+fn failing(e: &Value, b: &Bars) -> BTreeSet<&'static str> {
+    with(e, b, Out::Fail)
 }
 
 /// The filter a reason names: `iv_percentile 0.12 < 0.50` → `iv_percentile`.
@@ -374,37 +438,44 @@ fn owned(s: &BTreeSet<&str>) -> BTreeSet<String> {
     s.iter().map(|x| x.to_string()).collect()
 }
 
-/// Candidates pass every filter of `b`; every rejected symbol fails at least one, and its reasons
-/// name exactly the filters it fails (those of the stage that rejected it).
+fn names(v: &Value) -> BTreeSet<String> {
+    v.as_array()
+        .expect("an array of filter names")
+        .iter()
+        .map(|x| x.as_str().expect("a filter name").to_string())
+        .collect()
+}
+
+/// product.md's verdicts, re-derived from the numbers: candidates pass every filter of `b` or
+/// it does not apply (never unknown); every rejected symbol fails at least one on known data, and
+/// its reasons name every filter it fails and otherwise only filters left unknown; every error
+/// fails nothing on known data.
 fn check_verdicts(doc: &Value, b: &Bars) {
-    let cands = list(doc, "candidates");
-    let rejected = list(doc, "rejected");
-    for c in cands {
-        let f = failing(c, b);
-        assert!(f.is_empty(), "candidate {} fails {f:?}: {c}", c["symbol"]);
-        let passed: BTreeSet<&str> = c["filters"]["passed"]
-            .as_array()
-            .expect("filters.passed")
-            .iter()
-            .map(|x| x.as_str().expect("a filter name"))
+    for c in list(doc, "candidates") {
+        let sym = &c["symbol"];
+        let bad: Vec<_> = outcomes(c, b)
+            .into_iter()
+            .filter(|(_, o)| !matches!(o, Out::Pass | Out::Na))
             .collect();
+        assert!(bad.is_empty(), "candidate {sym}: {bad:?}: {c}");
+        let mut all = names(&c["filters"]["passed"]);
+        all.extend(names(&c["filters"]["na"]));
         assert_eq!(
-            passed,
-            ALL_FILTERS.into_iter().collect(),
-            "{}: filters.passed",
-            c["symbol"]
+            all,
+            owned(&ALL_FILTERS.into_iter().collect()),
+            "{sym}: filters"
         );
         assert_eq!(
-            c["filters"]["failed"],
-            serde_json::json!([]),
-            "{}",
-            c["symbol"]
+            names(&c["filters"]["na"]),
+            owned(&with(c, b, Out::Na)),
+            "{sym}"
         );
+        assert_eq!(c["filters"]["failed"], serde_json::json!([]), "{sym}");
+        assert_eq!(c["filters"]["unknown"], serde_json::json!([]), "{sym}");
     }
-    for r in rejected {
+    for r in list(doc, "rejected") {
         let sym = &r["symbol"];
         let reasons = r["reasons"].as_array().expect("reasons");
-        assert!(!reasons.is_empty(), "{sym}: no reasons");
         assert!(
             reasons
                 .iter()
@@ -412,30 +483,52 @@ fn check_verdicts(doc: &Value, b: &Bars) {
             "{sym}: empty reason in {reasons:?}"
         );
         let fails = failing(r, b);
-        assert!(!fails.is_empty(), "rejected {sym} passes every filter: {r}");
-        let pre: BTreeSet<&str> = fails
-            .iter()
-            .copied()
-            .filter(|n| PREFILTERS.contains(n))
-            .collect();
+        assert!(
+            !fails.is_empty(),
+            "rejected {sym} fails nothing on known data: {r}"
+        );
         let named = reason_filters(&r["reasons"]);
-        match r["stage"].as_str() {
-            Some("prefilter") => {
-                assert!(
-                    !pre.is_empty(),
-                    "{sym} rejected at prefilter passes every prefilter: {r}"
-                );
-                assert_eq!(named, owned(&pre), "{sym}: reasons {reasons:?}");
-            }
+        let unknown = owned(&with(r, b, Out::Unknown));
+        let pre = |set: &BTreeSet<&'static str>| -> BTreeSet<&'static str> {
+            set.iter()
+                .copied()
+                .filter(|n| PREFILTERS.contains(n))
+                .collect()
+        };
+        let must = match r["stage"].as_str() {
+            Some("prefilter") => pre(&fails),
             Some("filter") => {
                 assert!(
-                    pre.is_empty(),
-                    "{sym} fails a prefilter {pre:?} but reached the filter stage"
+                    pre(&fails).is_empty(),
+                    "{sym} fails a prefilter {fails:?} but reached the filter stage"
                 );
-                assert_eq!(named, owned(&fails), "{sym}: reasons {reasons:?}");
+                fails.clone()
             }
             other => panic!("{sym}: rejected at stage {other:?}"),
+        };
+        assert!(
+            !must.is_empty(),
+            "{sym}: rejected at {} without a failure there",
+            r["stage"]
+        );
+        for n in &must {
+            assert!(named.contains(*n), "{sym}: reasons {reasons:?} omit {n}");
         }
+        for n in &named {
+            assert!(
+                fails.contains(n.as_str()) || unknown.contains(n),
+                "{sym}: reason {n} is neither failed nor unknown: {reasons:?}"
+            );
+        }
+    }
+    for e in list(doc, "errors") {
+        let f = failing(e, b);
+        assert!(
+            f.is_empty(),
+            "error {} fails {f:?} on known data: {e}",
+            e["symbol"]
+        );
+        assert!(e["error"].as_str().is_some_and(|s| !s.is_empty()), "{e}");
     }
 }
 
@@ -680,6 +773,19 @@ fn csv_rows_match_the_json_candidates() {
                     assert_eq!(cell, joined(&c["filters"]["failed"]), "{sym}: {col}");
                     continue;
                 }
+                "filters_na" => {
+                    assert_eq!(cell, joined(&c["filters"]["na"]), "{sym}: {col}");
+                    continue;
+                }
+                "filters_unknown" => {
+                    assert_eq!(cell, joined(&c["filters"]["unknown"]), "{sym}: {col}");
+                    continue;
+                }
+                "warnings" => {
+                    let n = c["warnings"].as_array().map_or(0, |w| w.len());
+                    assert_eq!(cell.is_empty(), n == 0, "{sym}: {col} {cell:?}");
+                    continue;
+                }
                 "notes" => {
                     assert_eq!(cell, joined(&c["notes"]), "{sym}: {col}");
                     continue;
@@ -698,6 +804,7 @@ fn csv_rows_match_the_json_candidates() {
                     assert!(close(a, b, 1e-12), "{sym}: {col} CSV {a} JSON {b}");
                 }
                 Value::String(s) => assert_eq!(cell, s, "{sym}: {col}"),
+                Value::Bool(b) => assert_eq!(cell, b.to_string(), "{sym}: {col}"),
                 other => panic!("{sym}: {col} has an unexpected JSON value {other}"),
             }
         }
@@ -778,6 +885,13 @@ fn show_all_makes_every_symbol_with_data_a_candidate() {
         // Each candidate still says which filters it failed, and those are exactly the ones it fails.
         let named = reason_filters(&c["filters"]["failed"]);
         assert_eq!(named, owned(&failing(c, &BALANCED)), "{}", c["symbol"]);
+        let unknown = reason_filters(&c["filters"]["unknown"]);
+        assert_eq!(
+            unknown,
+            owned(&with(c, &BALANCED, Out::Unknown)),
+            "{}",
+            c["symbol"]
+        );
         bypassed += (!named.is_empty()) as usize;
     }
     assert!(bypassed > 0, "no candidate needed --show-all");
@@ -868,19 +982,20 @@ fn input_errors_exit_2_naming_file_and_line_and_fetch_nothing() {
     let base = ["--api-url", url.as_str(), "--no-cache", "--quiet"];
     let cases: Vec<(Vec<&str>, Vec<String>)> = vec![
         (
-            vec!["--watchlist", wl, "--as-of", AS_OF],
+            vec!["--watchlist", wl],
             vec![format!("{wl}:3"), "not a symbol!".into()],
         ),
         (
-            vec!["5", "--profile", "yolo", "--as-of", AS_OF],
+            vec!["5", "--profile", "yolo"],
             vec!["profile".into(), "yolo".into()],
         ),
         (
-            vec!["5", "--config", cfg, "--as-of", AS_OF],
+            vec!["5", "--config", cfg],
             vec![format!("{cfg}:6"), "bogus_key".into()],
         ),
         (vec!["5", "--as-of", "2026-02-30"], vec!["--as-of".into()]),
         (vec!["5", "--as-of", "20261120"], vec!["--as-of".into()]),
+        (vec!["5", "--as-of", AS_OF], vec!["--as-of".into()]),
     ];
     for (args, needles) in cases {
         let mut all = args.clone();
@@ -908,8 +1023,6 @@ fn input_errors_exit_2_naming_file_and_line_and_fetch_nothing() {
         &[
             "--symbols",
             "AAPL",
-            "--as-of",
-            AS_OF,
             "--api-url",
             &url,
             "--no-cache",
@@ -1028,34 +1141,17 @@ fn tokens_and_credentials_are_never_printed() {
     let cache = TempDir::new("secrets");
     let runs = [
         volscreen(
-            &[
-                "screen",
-                "15",
-                "--api-url",
-                &url,
-                "--as-of",
-                AS_OF,
-                "--json",
-                "--explain",
-            ],
+            &["screen", "15", "--api-url", &url, "--json", "--explain"],
             &env,
             cache.path(),
         ),
         volscreen(
-            &[
-                "screen",
-                "15",
-                "--api-url",
-                &url,
-                "--as-of",
-                AS_OF,
-                "--explain",
-            ],
+            &["screen", "15", "--api-url", &url, "--explain"],
             &env,
             cache.path(),
         ),
         volscreen(
-            &["screen", "15", "--api-url", &url, "--as-of", AS_OF, "--csv"],
+            &["screen", "15", "--api-url", &url, "--csv"],
             &env,
             cache.path(),
         ),
@@ -1212,4 +1308,164 @@ fn the_screen_wrapper_is_an_executable_bash_script() {
         .status()
         .expect("run bash -n");
     assert!(status.success(), "bash -n scripts/screen failed");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Earnings inside the trade; a budget that runs out keeps what was decided
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn earnings_on_or_before_the_expiration_reject_or_mark_event() {
+    // balanced: no candidate has its earnings inside the trade (check_verdicts re-derives it),
+    // and the earnings filter really rejected some.
+    let bal = screen(&["200", "--json"]).expect_code(0).json();
+    check_verdicts(&bal, &BALANCED);
+    let by_earnings = list(&bal, "rejected")
+        .iter()
+        .filter(|r| {
+            r["reasons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x.as_str().unwrap().starts_with("earnings "))
+        })
+        .count();
+    assert!(by_earnings > 0, "no symbol rejected by the earnings filter");
+    for c in list(&bal, "candidates") {
+        assert_ne!(c["earnings_before_expiration"], true, "{c}");
+        if c["asset_class"] == "equity" {
+            assert!(c["earnings_before_expiration"].is_boolean(), "{c}");
+        } else {
+            assert!(c["earnings_before_expiration"].is_null(), "{c}");
+        }
+    }
+    // broad allows earnings: those candidates are labelled EVENT, whatever their premium.
+    let broad = screen(&["200", "--json", "--profile", "broad"])
+        .expect_code(0)
+        .json();
+    check_verdicts(&broad, &BROAD);
+    let inside: Vec<&Value> = list(&broad, "candidates")
+        .iter()
+        .filter(|c| c["earnings_before_expiration"] == true)
+        .collect();
+    assert!(
+        !inside.is_empty(),
+        "no broad candidate has earnings inside the trade"
+    );
+    for c in inside {
+        assert_eq!(c["signal"], "EVENT", "{c}");
+        let e: Date = c["earnings_date"].as_str().unwrap().parse().unwrap();
+        let x: Date = c["expiration"].as_str().unwrap().parse().unwrap();
+        assert!(e <= x, "{c}");
+    }
+}
+
+#[test]
+fn a_budget_that_runs_out_keeps_every_final_verdict() {
+    // Under the real service's latency model a 2 s budget ends the scan while chains are in
+    // flight: what was decided stays decided, only the undecided become `timeout` errors.
+    let full = screen(&["300", "--json", "--latency", "seed"])
+        .expect_code(0)
+        .json();
+    // The budget: between the end of the candles and the end of the scan in the full run (the
+    // machine is noisy, so up to four tries move it until it lands there).
+    let stage_end = |name: &str| {
+        full["meta"]["timings"]["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .and_then(|s| s["end_ms"].as_f64())
+            .unwrap_or_else(|| panic!("no {name} stage"))
+    };
+    let (candles_end, total) = (
+        stage_end("candles"),
+        full["meta"]["timings"]["total_ms"].as_f64().unwrap(),
+    );
+    let mut budget_ms = (candles_end + total) / 2.0;
+    let mut tries = 0;
+    let (part, timeouts) = loop {
+        tries += 1;
+        let budget = format!("{:.3}", budget_ms / 1000.0);
+        let run = screen(&["300", "--json", "--latency", "seed", "--timeout", &budget]);
+        let part = run.expect_code(1).json();
+        let timeouts = list(&part, "errors")
+            .iter()
+            .filter(|e| e["stage"] == "timeout")
+            .count();
+        let after_candles = list(&part, "rejected")
+            .iter()
+            .any(|r| r["stage"] == "filter");
+        if (timeouts > 0 && after_candles) || tries == 4 {
+            // Rejections after the candles (stage filter) were kept, not thrown away as timeouts.
+            assert!(
+                after_candles,
+                "no rejection after the candles was kept (budget {budget} s)"
+            );
+            assert!(
+                timeouts > 0,
+                "the budget did not cut the scan short: {}",
+                part["meta"]
+            );
+            break (part, timeouts);
+        }
+        budget_ms = if timeouts == 0 {
+            budget_ms * 0.8
+        } else {
+            budget_ms * 1.25
+        };
+    };
+    assert_schema_valid(&part);
+    assert_eq!(part["meta"]["complete"], false);
+    assert!(part["meta"]["incomplete_reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("--timeout")));
+    let symbols = first_watchlist_symbols(300);
+    let mut all: Vec<String> = ["candidates", "rejected", "errors"]
+        .iter()
+        .flat_map(|k| symbols_of(&part, k))
+        .collect();
+    all.sort();
+    let mut want = symbols.clone();
+    want.sort();
+    assert_eq!(all, want, "conservation in the partial document");
+    // Every decided symbol is decided as in the full scan, with the same numbers.
+    let index = |doc: &Value, key: &str| -> HashMap<String, Value> {
+        list(doc, key)
+            .iter()
+            .map(|e| (e["symbol"].as_str().unwrap().to_string(), e.clone()))
+            .collect()
+    };
+    let (fc, fr) = (index(&full, "candidates"), index(&full, "rejected"));
+    let mut decided = 0;
+    for c in list(&part, "candidates") {
+        let sym = c["symbol"].as_str().unwrap();
+        let f = fc
+            .get(sym)
+            .unwrap_or_else(|| panic!("{sym} is no candidate in the full scan"));
+        assert_eq!(c["score"], f["score"], "{sym}");
+        assert_eq!(c["slippage"], f["slippage"], "{sym}");
+        decided += 1;
+    }
+    for r in list(&part, "rejected") {
+        let sym = r["symbol"].as_str().unwrap();
+        let f = fr
+            .get(sym)
+            .unwrap_or_else(|| panic!("{sym} is not rejected in the full scan"));
+        // The same failures; a symbol cut short may list more filters as unknown.
+        let failures = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .filter(|x| !x.contains(" unknown ("))
+                .collect()
+        };
+        assert_eq!(failures(&r["reasons"]), failures(&f["reasons"]), "{sym}");
+        decided += 1;
+    }
+    assert!(
+        decided > timeouts,
+        "{decided} decided, {timeouts} timed out"
+    );
 }

@@ -212,17 +212,20 @@ async fn rate_limits_are_backed_off_without_a_storm() {
     let limited = status_count(&stats, "market-metrics", 429);
     assert_eq!(ok, 120);
     assert!(limited > 0, "the test did drive past the limit");
-    // Without the pacer slowing down this is a storm of several 429s per success; with it, a few
-    // per congestion episode.
+    // Without the pacer slowing down this is a storm of several 429s per success. With it, the
+    // requests already in flight when the server's burst runs out are refused (up to the
+    // concurrency, 32), then the pace settles where about a third of the answers are 429s at most
+    // (the pacer treats fewer as sporadic, see `tastytrade::http::Pacer`): fewer 429s than
+    // successes.
     assert!(
-        limited * 3 <= ok,
+        limited <= ok,
         "request storm: {limited} 429s for {ok} successes"
     );
     let counters = client.counters();
     assert_eq!(counters.rate_limited, limited);
     assert_eq!(counters.endpoints["/market-metrics"].rate_limited, limited);
     assert_eq!(counters.requests, requests(&stats, "market-metrics") + 1);
-    assert!(counters.pacing_rate < 200.0, "{}", counters.pacing_rate);
+    assert!(counters.pacing_rate < 100.0, "{}", counters.pacing_rate);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -364,7 +364,7 @@ fn metrics_nan_empty_and_null_are_none() {
         "historical-volatility-30-day": "Infinity",
         "historical-volatility-90-day": "-Infinity",
         "beta": "n/a",
-        "liquidity-rating": -1,
+        "liquidity-rating": "NaN",
         "option-expiration-implied-volatilities": [
             {"expiration-date": "2026-02-20", "implied-volatility": "NaN"}
         ]
@@ -407,6 +407,88 @@ fn metrics_openapi_rank_name_is_a_fallback() {
         "implied-volatility-index-rank": "0.1"
     }));
     assert_close!(m.iv_rank, 0.1);
+}
+
+#[test]
+fn metrics_field_name_variants_and_value_types() {
+    // The OpenAPI names, typed as numbers.
+    let m = one_metrics_row(json!({
+        "symbol": "X",
+        "implied-volatility-index": 0.31,
+        "implied-volatility-rank": 0.42,
+        "implied-volatility-percentile": 0.5,
+        "liquidity": 3
+    }));
+    assert_close!(m.iv_index, 0.31);
+    assert_close!(m.iv_rank, 0.42);
+    assert_close!(m.iv_percentile, 0.5);
+    assert_eq!(m.liquidity_rating, Some(3));
+    // The live names, typed as strings, win over the OpenAPI names.
+    let m = one_metrics_row(json!({
+        "symbol": "X",
+        "implied-volatility-index-rank": "0.1",
+        "implied-volatility-rank": "0.9",
+        "liquidity-rating": "4",
+        "liquidity": "2"
+    }));
+    assert_close!(m.iv_rank, 0.1);
+    assert_eq!(m.liquidity_rating, Some(4));
+    // An integral float as a rating, a rating as text of a float; texts sent as numbers.
+    let m = one_metrics_row(json!({
+        "symbol": 1234,
+        "liquidity-rating": 4.0,
+        "implied-volatility-index-rank-source": 7,
+        "earnings": {"time-of-day": 1, "expected-report-date": "2026-01-30T21:00:00Z"}
+    }));
+    assert_eq!(m.symbol, "1234");
+    assert_eq!(m.liquidity_rating, Some(4));
+    assert_eq!(m.iv_rank_source.as_deref(), Some("7"));
+    let e = m.earnings.unwrap();
+    assert_eq!(e.time_of_day.as_deref(), Some("1"));
+    assert_eq!(e.expected_report_date, Some(d("2026-01-30")));
+    let m = one_metrics_row(json!({"symbol": "X", "liquidity": "5.0"}));
+    assert_eq!(m.liquidity_rating, Some(5));
+}
+
+/// The decoder checks no range: implausible values arrive exactly as sent (scaled where the
+/// field is in percent points) so that the pipeline can flag them; nothing is dropped or clamped.
+#[test]
+fn metrics_out_of_range_values_pass_through_as_sent() {
+    let m = one_metrics_row(json!({
+        "symbol": "AMZN",
+        "implied-volatility-index": "50",
+        "implied-volatility-index-rank": -5,
+        "implied-volatility-percentile": "1.5",
+        "tos-implied-volatility-index-rank": "7",
+        "historical-volatility-30-day": "5000",
+        "implied-volatility-30-day": -3,
+        "liquidity-rating": 99,
+        "option-expiration-implied-volatilities": [
+            {"expiration-date": "2026-02-20", "implied-volatility": "1e308"}
+        ]
+    }));
+    assert_close!(m.iv_index, 50.0);
+    assert_close!(m.iv_rank, -5.0);
+    assert_close!(m.iv_percentile, 1.5);
+    assert_close!(m.tos_iv_rank, 7.0);
+    assert_close!(m.hv_30d, 50.0);
+    assert_close!(m.iv_30d, -0.03);
+    assert_eq!(m.liquidity_rating, Some(99));
+    assert_eq!(m.expiration_ivs[0].implied_volatility, Some(1e308));
+    for (raw, want) in [
+        (json!(999), 999i64),
+        (json!(-1), -1),
+        (json!("-1"), -1),
+        (json!("999"), 999),
+        (json!(0), 0),
+    ] {
+        let m = one_metrics_row(json!({"symbol": "X", "liquidity-rating": raw}));
+        assert_eq!(m.liquidity_rating, Some(want), "{raw}");
+        let m = one_metrics_row(json!({"symbol": "X", "liquidity": raw}));
+        assert_eq!(m.liquidity_rating, Some(want), "{raw}");
+    }
+    let m = one_metrics_row(json!({"symbol": "X", "implied-volatility-rank": "-5"}));
+    assert_close!(m.iv_rank, -5.0);
 }
 
 #[test]

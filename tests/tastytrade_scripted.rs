@@ -478,3 +478,104 @@ async fn not_found_and_client_errors_are_not_retried() {
     assert_eq!(calls[0].path_and_query, "/option-chains/BRK%2FB/nested");
     assert_eq!(calls[1].path_and_query, "/futures-option-chains/ES/nested");
 }
+
+/// A burst of 429s slows the pace (the counters show a reduced rate), no symbol is lost, and once
+/// the 429s stop the pace climbs back to the configured rate.
+#[tokio::test]
+async fn a_429_episode_slows_the_pace_which_then_recovers() {
+    let (fake, config) = serve(
+        |c| token_ok(c.n),
+        |c| {
+            if (4..16).contains(&c.n) {
+                reply(429, r#"{"error":{"code":"rate_limit_exceeded"}}"#)
+            } else {
+                metrics_rows(&c.symbols())
+            }
+        },
+    )
+    .await;
+    let mut config = config;
+    config.rate_per_sec = 200.0;
+    config.burst = 4.0;
+    config.concurrency = 1;
+    config.metrics_chunk = 1;
+    config.rate_limit_backoff_base = Duration::from_millis(1);
+    let client = client(config);
+    let syms: Vec<String> = (0..6).map(|i| format!("P{i}")).collect();
+    let batch = client.market_metrics(&syms).await;
+    assert_eq!(batch.found().count(), 6, "{:?}", batch.failed());
+    let slowed = client.counters();
+    assert_eq!(slowed.rate_limited, 12);
+    assert!(slowed.pacing_rate < 200.0 * 0.6, "{}", slowed.pacing_rate);
+    assert!(
+        slowed.pacing_rate >= 20.0,
+        "never below a tenth: {}",
+        slowed.pacing_rate
+    );
+    // 100 more successes: back to the configured rate.
+    let more: Vec<String> = (0..100).map(|i| format!("Q{i}")).collect();
+    let batch = client.market_metrics(&more).await;
+    assert_eq!(batch.found().count(), 100);
+    assert_eq!(client.counters().pacing_rate, 200.0);
+    assert_eq!(fake.api_calls().len(), 6 + 12 + 100);
+}
+
+/// Tokens that live 2 s and a queue that takes about 3 s to drain through the pacer: each request
+/// takes its token only when the pacer lets it go, so none is sent with a token that expired while
+/// it waited (the server answers 401 to an expired token), and no symbol is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_request_takes_its_token_after_pacing() {
+    use std::time::Instant;
+    let issued: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let issued_t = issued.clone();
+    let issued_a = issued.clone();
+    let (fake, config) = serve(
+        move |c| {
+            issued_t.lock().unwrap().push(Instant::now());
+            reply(
+                200,
+                format!(
+                    r#"{{"access_token":"at-{}","token_type":"Bearer","expires_in":2}}"#,
+                    c.n + 1
+                ),
+            )
+        },
+        move |c| {
+            let n: usize = c
+                .header("authorization")
+                .trim_start_matches("Bearer at-")
+                .parse()
+                .unwrap_or(0);
+            let at = issued_a.lock().unwrap().get(n.wrapping_sub(1)).copied();
+            match at {
+                Some(t) if t.elapsed() < Duration::from_secs(2) => metrics_rows(&c.symbols()),
+                _ => reply(401, r#"{"error":{"code":"token_invalid"}}"#),
+            }
+        },
+    )
+    .await;
+    let mut config = config;
+    config.rate_per_sec = 5.0;
+    config.burst = 1.0;
+    config.concurrency = 16;
+    config.metrics_chunk = 1;
+    let client = client(config);
+    let syms: Vec<String> = (0..15).map(|i| format!("T{i:02}")).collect();
+    let started = Instant::now();
+    let batch = client.market_metrics(&syms).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(2500),
+        "the queue was long"
+    );
+    assert_eq!(batch.found().count(), 15, "{:?}", batch.failed());
+    let counters = client.counters();
+    assert_eq!(
+        counters.unauthorized, 0,
+        "a request carried an expired token"
+    );
+    assert!(
+        fake.token_calls().len() >= 2,
+        "tokens were refreshed meanwhile"
+    );
+    assert_eq!(fake.api_calls().len(), 15);
+}

@@ -22,7 +22,9 @@ Examples:
   volscreen screen 100 --source demo --as-of 2026-11-20 --latency seed --benchmark
 
 Without tastytrade credentials (TASTYTRADE_REFRESH_TOKEN, TASTYTRADE_CLIENT_SECRET) the scan runs on
-the built-in demo market. Exit codes: 0 scan completed, 1 scan could not complete, 2 usage/config/input error.
+the built-in demo market. Exit codes: 0 scan completed, 1 scan could not complete (the partial result
+is printed), 2 usage/config/input error (nothing printed on stdout), 130 interrupted (Ctrl-C; the
+partial result is printed).
 ";
 
 /// volscreen: a fast volatility screener for options traders.
@@ -93,9 +95,13 @@ pub struct ScreenArgs {
     #[arg(long, value_enum)]
     pub source: Option<SourceArg>,
     /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
+    ///
+    /// http(s)://host[:port], optionally with a path prefix (requests go to URL/oauth/token, ...)
+    /// and a trailing slash; no user name or password, query or fragment.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Demo market date (YYYY-MM-DD); default: today (UTC).
+    /// Demo market date (YYYY-MM-DD); default: today (UTC). Only for the demo market: the
+    /// tastytrade source always scans today's market.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<String>,
     /// Demo market latency model: none, seed, or a profile TOML file.
@@ -110,7 +116,11 @@ pub struct ScreenArgs {
     /// Fetch candles again and overwrite the cache.
     #[arg(long, conflicts_with = "no_cache")]
     pub refresh: bool,
-    /// Whole-scan budget in seconds (default: the config's scan.timeout_secs).
+    /// Whole-scan budget in seconds, at most 86400 (default: the config's scan.timeout_secs).
+    ///
+    /// When it runs out, what was decided stays decided: the partial result is printed in every
+    /// format, undecided symbols are errors at stage `timeout`, and the exit code is 1. Ctrl-C does
+    /// the same with stage `interrupted` and exit code 130.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
     /// No progress bars and no notices on stderr.

@@ -2,8 +2,10 @@
 //! [`CandleError`] for one symbol's outcome in a candle batch and [`QuoteError`] for one symbol's
 //! outcome in a quote batch.
 //!
-//! Messages never contain the quote token: server text is passed through
-//! [`super::protocol::QuoteToken::redact`] before it lands here, and URLs are reduced to their host.
+//! Messages never contain the quote token or any other secret: server text (close reasons, `ERROR`
+//! frames, socket errors) is passed through [`super::protocol::QuoteToken::redact`] before it lands
+//! here, which scrubs every registered secret in every encoding and bounds the text (see
+//! [`crate::tastytrade::secret`]); URLs are reduced to their host.
 
 use std::time::Duration;
 

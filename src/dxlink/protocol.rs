@@ -43,13 +43,16 @@ pub const QUOTE_FIELDS: [&str; 6] = [
 pub const MAX_SUBSCRIPTION_BYTES: usize = 8 * 1024;
 
 /// A DXLink quote token. It is a secret: `Debug` and `Display` never show it, and
-/// [`QuoteToken::redact`] scrubs it out of any text that came back from a server.
+/// [`QuoteToken::redact`] scrubs it (and every other registered secret, in every encoding) out of
+/// any text that came back from a server, and bounds that text.
 #[derive(Clone, PartialEq, Eq)]
 pub struct QuoteToken(String);
 
 impl QuoteToken {
     pub fn new(token: impl Into<String>) -> QuoteToken {
-        QuoteToken(token.into())
+        let token = token.into();
+        crate::tastytrade::secret::register(&token);
+        QuoteToken(token)
     }
 
     /// The token itself, for the `AUTH` message only.
@@ -57,13 +60,16 @@ impl QuoteToken {
         &self.0
     }
 
-    /// `text` with every occurrence of the token replaced by `<redacted>`.
+    /// Server text made safe to show: every occurrence of the token replaced by `<redacted>`,
+    /// then every registered secret scrubbed in every encoding and the text bounded
+    /// ([`crate::tastytrade::secret::server_text`]).
     pub fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() {
+        let text = if self.0.is_empty() {
             text.to_string()
         } else {
             text.replace(&self.0, "<redacted>")
-        }
+        };
+        crate::tastytrade::secret::server_text(&text)
     }
 }
 
@@ -81,13 +87,13 @@ impl fmt::Display for QuoteToken {
 
 impl From<String> for QuoteToken {
     fn from(s: String) -> QuoteToken {
-        QuoteToken(s)
+        QuoteToken::new(s)
     }
 }
 
 impl From<&str> for QuoteToken {
     fn from(s: &str) -> QuoteToken {
-        QuoteToken(s.to_string())
+        QuoteToken::new(s)
     }
 }
 

@@ -14,6 +14,7 @@
 use super::metrics::Background;
 use super::Ctx;
 use crate::dxlink::{self, CandlePool, CandleSeries};
+use crate::plausible;
 use crate::screen::filters::{self, Stage};
 use crate::symbol::AssetClass;
 use crate::tastytrade::{ApiError, InstrumentKind, InstrumentRef, OptionChain, Outcome};
@@ -26,6 +27,8 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+/// How many times a history cut short by the server (SNAPSHOT_SNIP) is asked for again.
+const SNIP_RETRIES: usize = 6;
 /// Longest the quote batcher holds a batch open for more chains.
 const QUOTE_BATCH_WINDOW: Duration = Duration::from_millis(150);
 /// How often the quote batcher looks whether chain fetches are still in flight.
@@ -202,13 +205,15 @@ async fn candles(
     let mut ok = 0;
     let mut compute_start: Option<f64> = None;
     let mut computed = 0;
-    let mut on_series = |i: usize, series: &CandleSeries| {
+    // True when the series was clean (nothing empty or implausible) and may be cached.
+    let mut on_series = |i: usize, series: &CandleSeries| -> bool {
         ok += 1;
         compute_start.get_or_insert_with(|| ctx.clock.now_ms());
         computed += 1;
-        let verdict = compute(&ctx, i, series);
+        let (verdict, clean) = compute(&ctx, i, series);
         let _ = senders[&i].send(verdict);
         ctx.progress.inc(1);
+        clean
     };
     let cache = CacheUse::new(&ctx, from);
     let hits = cache.lookup(by_candle.keys().cloned().collect()).await;
@@ -218,22 +223,62 @@ async fn candles(
         }
     }
     let mut fetched: Vec<(String, CandleSeries)> = Vec::new();
+    // A history the server cut short (SNAPSHOT_SNIP) is asked for again, up to SNIP_RETRIES
+    // times; the longest one received is used if every answer was cut (with a note).
+    let mut snipped: HashMap<String, CandleSeries> = HashMap::new();
+    let mut round = 0;
     let mut rx = pool.fetch(by_candle.keys().cloned().collect(), from);
-    while let Some(o) = rx.recv().await {
-        let Some(&i) = by_candle.get(&o.symbol) else {
-            continue;
-        };
-        match o.result {
-            Ok(series) => {
-                on_series(i, &series);
-                fetched.push((o.symbol, series));
-            }
-            Err(e) => {
-                ctx.board.with(i, |s| s.fail("candles", e.to_string()));
-                let _ = senders[&i].send(Verdict::Fail);
-                ctx.progress.inc(1);
+    loop {
+        while let Some(o) = rx.recv().await {
+            let Some(&i) = by_candle.get(&o.symbol) else {
+                continue;
+            };
+            let result = match o.result {
+                Ok(series) if series.truncated => {
+                    let best = match snipped.remove(&o.symbol) {
+                        Some(b) if b.candles.len() >= series.candles.len() => b,
+                        _ => series,
+                    };
+                    if round < SNIP_RETRIES {
+                        snipped.insert(o.symbol, best);
+                        continue;
+                    }
+                    Ok(best)
+                }
+                Ok(series) => {
+                    snipped.remove(&o.symbol);
+                    Ok(series)
+                }
+                // A retry that failed falls back on the cut history already received.
+                Err(e) => snipped.remove(&o.symbol).ok_or(e),
+            };
+            match result {
+                Ok(series) => {
+                    if on_series(i, &series) {
+                        fetched.push((o.symbol, series));
+                    }
+                }
+                Err(e) => {
+                    ctx.board.with(i, |s| s.fail("candles", e.to_string()));
+                    let _ = senders[&i].send(Verdict::Fail);
+                    ctx.progress.inc(1);
+                }
             }
         }
+        if snipped.is_empty() {
+            break;
+        }
+        if round >= SNIP_RETRIES {
+            // Every outcome arrived (one per symbol); anything left is used as it is.
+            for (sym, series) in snipped.drain() {
+                if let Some(&i) = by_candle.get(&sym) {
+                    on_series(i, &series);
+                }
+            }
+            break;
+        }
+        round += 1;
+        rx = pool.fetch(snipped.keys().cloned().collect(), from);
     }
     cache.store(fetched).await;
     g.end(ok, pool.stats().subscriptions_added);
@@ -310,6 +355,10 @@ impl CacheUse {
                     .into_iter()
                     .filter_map(|s| {
                         let e = cache.get(&source, &s, as_of, from, max_age, now).ok()??;
+                        // An empty history is never a hit (older versions stored some).
+                        if e.candles.is_empty() {
+                            return None;
+                        }
                         Some((
                             s,
                             CandleSeries {
@@ -324,7 +373,8 @@ impl CacheUse {
         task.await.ok().flatten().unwrap_or_default()
     }
 
-    /// Write fetched series (not with `Mode::Off`; truncated series are not kept), off the reactor.
+    /// Write fetched series (not with `Mode::Off`; the caller passes only clean series: never an
+    /// empty, failed or implausible one; truncated series are not kept either), off the reactor.
     async fn store(&self, series: Vec<(String, CandleSeries)>) {
         if self.mode == crate::cache::Mode::Off || series.is_empty() {
             return;
@@ -353,33 +403,46 @@ impl CacheUse {
     }
 }
 
-/// Stage 6 for one symbol: HV and derived metrics; the verdict of the candle-based filters.
-fn compute(ctx: &Ctx, i: usize, series: &CandleSeries) -> Verdict {
+/// Stage 6 for one symbol: HV and derived metrics; the verdict of the candle-based filters; and
+/// whether the series was clean enough to cache.
+fn compute(ctx: &Ctx, i: usize, series: &CandleSeries) -> (Verdict, bool) {
     let started = std::time::Instant::now();
-    let verdict = compute_one(ctx, i, series);
+    let out = compute_one(ctx, i, series);
     ctx.compute_ns
         .fetch_add(started.elapsed().as_nanos() as u64, Ordering::Relaxed);
-    verdict
+    out
 }
 
-fn compute_one(ctx: &Ctx, i: usize, series: &CandleSeries) -> Verdict {
-    let set = hv::HvSet::from_candles(&series.candles);
+fn compute_one(ctx: &Ctx, i: usize, series: &CandleSeries) -> (Verdict, bool) {
+    if series.candles.is_empty() {
+        // A broken feed must not look like a quiet market: an empty history is an error.
+        ctx.board.with(i, |s| {
+            s.fail(
+                "candles",
+                "the feed sent an empty candle history (no candles at all)",
+            )
+        });
+        return (Verdict::Fail, false);
+    }
     let floor = ctx.req.config.scan.hv_floor;
+    let t = &ctx.req.thresholds;
     ctx.board.with(i, |s| {
         let f = &mut s.fields;
-        let mut take = |r: &Result<f64, hv::HvError>| match r {
-            Ok(v) => Some(*v),
+        let warned = f.warnings.len();
+        let usable = plausible::candles(series.candles.clone(), ctx.req.as_of, &mut f.warnings);
+        let clean = f.warnings.len() == warned;
+        let set = hv::HvSet::from_candles(&usable);
+        let mut take = |name: &str, r: &Result<f64, hv::HvError>| match r {
+            Ok(v) => plausible::hv(name, Some(*v), &mut f.warnings),
             Err(e) => {
                 f.notes.push(e.to_string());
                 None
             }
         };
-        let (h20, h30, h90, h252) = (
-            take(&set.hv20),
-            take(&set.hv30),
-            take(&set.hv90),
-            take(&set.hv252),
-        );
+        let h20 = take("hv20", &set.hv20);
+        let h30 = take("hv30", &set.hv30);
+        let h90 = take("hv90", &set.hv90);
+        let h252 = take("hv252", &set.hv252);
         f.hv20 = h20;
         f.hv30 = h30;
         f.hv90 = h90;
@@ -392,14 +455,31 @@ fn compute_one(ctx: &Ctx, i: usize, series: &CandleSeries) -> Verdict {
         f.vrp_tactical = derived::vrp_tactical(f.iv, f.hv30, floor);
         f.iv_hv_spread = derived::iv_hv_spread(f.iv, f.hv30);
         f.vtr = derived::vtr(f.hv30, f.hv90);
-        let results = filters::run(&s.fields, &ctx.req.thresholds, Some(Stage::Filter));
-        let fails_on_candles = results.iter().any(|r| !r.passed && r.name != "slippage");
+        let clean = clean && f.warnings.len() == warned;
+        // The verdict so far: metrics and candle filters (the chain ones come later).
+        let mut results = filters::run(&s.fields, t, Some(Stage::Metrics));
+        results.extend(filters::run(&s.fields, t, Some(Stage::Candles)));
         s.advance("chains");
-        s.candles_passed = Some(!fails_on_candles);
-        if fails_on_candles && !ctx.req.show_all {
-            Verdict::Fail
-        } else {
-            Verdict::Pass
+        if ctx.req.show_all {
+            s.candles_passed = Some(true);
+            return (Verdict::Pass, clean);
+        }
+        match filters::verdict(&results) {
+            filters::Verdict::Candidate => {
+                s.candles_passed = Some(true);
+                (Verdict::Pass, clean)
+            }
+            filters::Verdict::Rejected(reasons) => {
+                s.candles_passed = Some(false);
+                s.reject("filter", reasons);
+                (Verdict::Fail, clean)
+            }
+            filters::Verdict::Unknown(unknown) => {
+                s.candles_passed = Some(false);
+                let details: Vec<String> = unknown.into_iter().map(|r| r.detail).collect();
+                s.fail_unknown("candles", details.join("; "), details);
+                (Verdict::Fail, clean)
+            }
         }
     })
 }
@@ -496,6 +576,15 @@ fn choose(
 ) -> Option<QuoteJob> {
     let scan = &ctx.req.config.scan;
     let as_of = ctx.req.as_of;
+    let symbol = ctx.board.with(i, |s| s.symbol.clone());
+    if let Err(w) = plausible::chain(&symbol, class, chain) {
+        ctx.board.with(i, |s| {
+            s.chain_notes
+                .push(format!("option chain refused: {}", w.rule));
+            s.chain_warnings.push(w);
+        });
+        return None;
+    }
     let infos: Vec<expiry::ExpiryInfo> = chain
         .expirations
         .iter()
@@ -527,7 +616,21 @@ fn choose(
             .with(i, |s| s.chain_notes.push("no price: no ATM strike".into()));
         return None;
     };
-    let strike = exp.nearest_strike(price)?;
+    let Some(strike) = exp.nearest_strike(price) else {
+        ctx.board
+            .with(i, |s| s.chain_notes.push("option chain: no strikes".into()));
+        return None;
+    };
+    if let Err(w) = plausible::strike_streamers(class, exp, strike) {
+        ctx.board.with(i, |s| {
+            s.chain_notes
+                .push(format!("option chain refused: {}", w.rule));
+            s.chain_warnings.push(w);
+            s.fields.expiration = None;
+            s.fields.dte = None;
+        });
+        return None;
+    }
     ctx.board
         .with(i, |s| s.fields.atm_strike = Some(strike.price));
     let kind = match class {
@@ -544,7 +647,13 @@ fn choose(
                 .clone()
                 .zip(strike.put_streamer.clone()),
         }),
-        _ => None,
+        _ => {
+            ctx.board.with(i, |s| {
+                s.chain_notes
+                    .push("option chain: the ATM strike lacks a call or a put".into())
+            });
+            None
+        }
     }
 }
 
@@ -578,6 +687,15 @@ async fn quotes(
         let mut quiet = Duration::ZERO;
         while batch.len() < QUOTE_BATCH_PAIRS && Instant::now() < deadline {
             match tokio::time::timeout(QUOTE_POLL, rx.recv()).await {
+                // A pair with streamer symbols goes over DXLink whatever batch is open: which way
+                // a pair is quoted never depends on what happened to arrive with it.
+                Ok(Some(job)) if pool.is_some() && job.streamers.is_some() => {
+                    if let Some(pool) = &pool {
+                        pairs += 1;
+                        requests.spawn(quote_dxlink(ctx.clone(), pool.clone(), job));
+                    }
+                    quiet = Duration::ZERO;
+                }
                 Ok(Some(job)) => {
                     batch.push(job);
                     quiet = Duration::ZERO;
@@ -601,7 +719,9 @@ async fn quotes(
     }
 }
 
-/// Quote one ATM pair over DXLink (`Quote` events on the pool's connections).
+/// Quote one ATM pair over DXLink (`Quote` events on the pool's connections). A pair that DXLink
+/// could not quote in time (a dropped socket, a slow feed) is asked for once over REST
+/// (`/market-data/by-type`), so a flaky feed costs time, not the symbol.
 async fn quote_dxlink(ctx: Arc<Ctx>, pool: Arc<CandlePool>, job: QuoteJob) {
     let Some((call, put)) = job.streamers.clone() else {
         return;
@@ -612,11 +732,16 @@ async fn quote_dxlink(ctx: Arc<Ctx>, pool: Arc<CandlePool>, job: QuoteJob) {
         Some(Err(e)) => Err(e.to_string()),
         None => Err("no quote".to_string()),
     };
-    ctx.board
-        .with(job.index, |s| match (side(&call), side(&put)) {
-            (Ok(c), Ok(p)) => record_pair(s, c, p),
-            (Err(e), _) | (_, Err(e)) => s.chain_notes.push(format!("ATM quotes: {e}")),
-        });
+    match (side(&call), side(&put)) {
+        (Ok(c), Ok(p)) => ctx.board.with(job.index, |s| record_pair(s, c, p)),
+        (Err(e), _) | (_, Err(e)) => {
+            ctx.board.with(job.index, |s| {
+                s.chain_notes
+                    .push(format!("ATM quotes over DXLink: {e}; asked over REST"))
+            });
+            quote_batch(ctx.clone(), vec![job]).await;
+        }
+    }
 }
 
 /// Straddle mid and slippage from the ATM call's and put's (bid, ask).
@@ -625,6 +750,15 @@ fn record_pair(
     call: (Option<f64>, Option<f64>),
     put: (Option<f64>, Option<f64>),
 ) {
+    // Crossed, negative or non-finite quotes are not used (plausibility at the edge).
+    let (Some(call), Some(put)) = (
+        plausible::quote("atm_call", call.0, call.1, &mut s.chain_warnings),
+        plausible::quote("atm_put", put.0, put.1, &mut s.chain_warnings),
+    ) else {
+        s.chain_notes
+            .push("ATM quotes implausible (see warnings)".into());
+        return;
+    };
     let cm = derived::mid(call.0, call.1);
     let pm = derived::mid(put.0, put.1);
     s.fields.straddle_mid = cm.zip(pm).map(|(a, b)| a + b);

@@ -5,10 +5,11 @@
 use super::state::SymbolState;
 use super::{Ctx, Fatal};
 use crate::dxlink::{CandlePool, DxLinkConfig};
+use crate::plausible;
 use crate::report::model::SymbolFields;
-use crate::screen::filters;
+use crate::screen::filters::{self, Verdict};
 use crate::symbol::AssetClass;
-use crate::tastytrade::{InstrumentKind, InstrumentRef, MarketMetrics, Outcome};
+use crate::tastytrade::{InstrumentKind, InstrumentRef, MarketData, MarketMetrics, Outcome};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -118,7 +119,7 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(
                 continue;
             };
             match &r.outcome {
-                Outcome::Found(q) => b[i].fields.price = q.price(),
+                Outcome::Found(q) => apply_price(&mut b[i].fields, q),
                 Outcome::NotFound => {}
                 Outcome::Failed(e) => b[i].fail("metrics", format!("price: {e}")),
             }
@@ -179,48 +180,100 @@ async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>) {
     for s in b.iter_mut() {
         if let Some(front) = &s.front_contract {
             if let Some(Outcome::Found(q)) = quotes.get(front) {
-                s.fields.price = q.price();
+                apply_price(&mut s.fields, q);
             }
         }
     }
 }
 
-/// Copy what `/market-metrics` says into the symbol's fields.
+/// Copy what `/market-metrics` says into the symbol's fields, through the plausibility rules: a
+/// value outside its range stays `null` and becomes a warning.
 pub fn apply_metrics(f: &mut SymbolFields, m: &MarketMetrics, as_of: crate::date::Date) {
-    f.iv = m.iv_index.filter(|v| v.is_finite() && *v >= 0.0);
-    f.iv_rank = m.iv_rank.or(m.tos_iv_rank).filter(|v| v.is_finite());
-    f.iv_percentile = m.iv_percentile.filter(|v| v.is_finite());
-    f.liquidity_rating = m.liquidity_rating;
+    let w = &mut f.warnings;
+    f.iv = plausible::iv(m.iv_index, w);
+    f.iv_rank = plausible::unit_interval("iv_rank", m.iv_rank.or(m.tos_iv_rank), w);
+    f.iv_percentile = plausible::unit_interval("iv_percentile", m.iv_percentile, w);
+    f.liquidity_rating = plausible::liquidity_rating(m.liquidity_rating, w);
+    if m.liquidity_rating.is_none() && complete_row(m) {
+        // product.md: a complete metrics row without a rating means unrated, i.e. 0. A row that
+        // lacks other fields too may have lost the rating on the way: unknown, not 0.
+        f.liquidity_rating = Some(0);
+        f.notes
+            .push("liquidity_rating: not rated by the service (0)".into());
+    }
     if let Some(d) = m.earnings.as_ref().and_then(|e| e.expected_report_date) {
         f.earnings_date = Some(d);
         f.days_to_earnings = Some(d.days_since(as_of));
     }
 }
 
-/// Stage 4: metrics-only filters. Rejected symbols cost nothing more.
+/// Whether a metrics row carries every field the service sends with a rated row (all but the
+/// rating itself), so that a missing rating means "not rated" rather than "lost".
+fn complete_row(m: &MarketMetrics) -> bool {
+    [
+        m.iv_index,
+        m.iv_index_5d_change,
+        m.iv_rank,
+        m.tos_iv_rank,
+        m.tw_iv_rank,
+        m.iv_percentile,
+        m.liquidity_value,
+        m.liquidity_rank,
+        m.iv_30d,
+        m.market_cap,
+    ]
+    .iter()
+    .all(Option::is_some)
+        && m.updated_at.is_some()
+}
+
+/// The price of an underlying or futures contract from its quote row, through the plausibility
+/// rules (a crossed or negative bid/ask is not used for a mid).
+pub fn apply_price(f: &mut SymbolFields, q: &MarketData) {
+    let mut q = q.clone();
+    if plausible::quote("quote", q.bid, q.ask, &mut f.warnings).is_none() {
+        q.bid = None;
+        q.ask = None;
+        q.mid = None;
+    }
+    // The first plausible of mark, quote mid, last, close, previous close. A zero means "no value"
+    // on this wire; a negative or non-finite value is implausible and said so.
+    let sent = [q.mark, q.quote_mid(), q.last, q.close, q.prev_close];
+    let mut price = None;
+    for p in sent.into_iter().flatten() {
+        if p == 0.0 {
+            continue;
+        }
+        if let Some(p) = plausible::price("price", Some(p), &mut f.warnings) {
+            price = Some(p);
+            break;
+        }
+    }
+    f.price = price;
+}
+
+/// Stage 4: metrics-only filters. Rejected symbols cost nothing more; a symbol with a metrics
+/// filter it cannot decide (and no failure) is an error here: it can never become a candidate.
 fn prefilter(ctx: &Arc<Ctx>) {
     let g = ctx.clock.begin("prefilter", ctx.board.active().len());
     let mut b = ctx.board.lock();
     let mut out = 0;
     for s in b.iter_mut().filter(|s| s.is_active()) {
         let results = filters::prefilter(&s.fields, &ctx.req.thresholds);
-        let failed: Vec<String> = results
-            .iter()
-            .filter(|r| !r.passed)
-            .map(|r| r.detail.clone())
-            .collect();
-        s.passed.extend(
-            results
-                .iter()
-                .filter(|r| r.passed)
-                .map(|r| r.name.to_string()),
-        );
-        s.failed.extend(failed.iter().cloned());
-        if failed.is_empty() || ctx.req.show_all {
-            s.advance("enrich");
-            out += 1;
-        } else {
-            s.reject("prefilter", failed);
+        match filters::verdict(&results) {
+            _ if ctx.req.show_all => {
+                s.advance("enrich");
+                out += 1;
+            }
+            Verdict::Candidate => {
+                s.advance("enrich");
+                out += 1;
+            }
+            Verdict::Rejected(reasons) => s.reject("prefilter", reasons),
+            Verdict::Unknown(unknown) => {
+                let details: Vec<String> = unknown.into_iter().map(|r| r.detail).collect();
+                s.fail_unknown("metrics", details.join("; "), details);
+            }
         }
     }
     drop(b);

@@ -59,6 +59,8 @@ pub struct ScanOutcome {
     pub fatal: Option<String>,
     /// Local CPU work of the scan, for the benchmark breakdown.
     pub local: LocalCost,
+    /// The scan was stopped by Ctrl-C (exit 130).
+    pub interrupted: bool,
 }
 
 /// Time spent on local work (not waiting on the network), in milliseconds.
@@ -149,18 +151,33 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
         compute_ns: std::sync::atomic::AtomicU64::new(0),
     });
     let timeout = ctx.req.timeout;
+    let mut interrupted = false;
     let outcome = tokio::select! {
         r = stages(ctx.clone()) => r.err().inspect(|f| ctx.board.fail_active(&f.0)),
         _ = tokio::time::sleep(timeout) => {
             let msg = format!("the --timeout budget of {} s ran out", timeout.as_secs_f64());
-            ctx.board.fail_active(&msg);
+            ctx.board.halt("timeout", &msg);
+            Some(Fatal(msg))
+        }
+        _ = ctrl_c() => {
+            interrupted = true;
+            let msg = "interrupted (Ctrl-C)".to_string();
+            ctx.board.halt("interrupted", &msg);
             Some(Fatal(msg))
         }
     };
     ctx.progress.finish_and_clear();
-    let outcome = finish::report(&ctx, outcome);
+    let mut outcome = finish::report(&ctx, outcome);
+    outcome.interrupted = interrupted;
     drop(connected);
     outcome
+}
+
+/// Ctrl-C; never resolves when the handler cannot be installed (the default SIGINT then applies).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// The stages in order; an `Err` stops the scan (the board says what was left).

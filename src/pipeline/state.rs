@@ -2,6 +2,12 @@
 //! mutex in the [`Board`]. Every stage moves symbols forward; a symbol leaves the pipeline exactly
 //! once, as rejected or as an error, or reaches the end still `Active` and becomes a candidate or is
 //! rejected by the final filters. That is what makes conservation hold by construction.
+//!
+//! A decision is final: a rejection (a failure on known data) or an error is never undone, and
+//! writes to a symbol that has left the pipeline change nothing. When the scan stops early (the
+//! `--timeout` budget, Ctrl-C), [`Board::halt`] marks the symbols still moving as `Halted`; the
+//! report then decides each from what is known (a failure on known data still rejects, every filter
+//! known and passing is still a candidate) and only the undecided ones become errors.
 
 use crate::report::model::SymbolFields;
 use crate::symbol::AssetClass;
@@ -18,8 +24,20 @@ pub enum Status {
         stage: &'static str,
         reasons: Vec<String>,
     },
-    /// Could not be evaluated.
-    Error { stage: &'static str, error: String },
+    /// Could not be evaluated: `error` says what could not be had and why; `unknown` lists the
+    /// filters left unknown (with their reasons), when it got as far as a filter.
+    Error {
+        stage: &'static str,
+        error: String,
+        unknown: Vec<String>,
+    },
+    /// Still moving when the scan stopped: `at` the stage it was in, `kind` is `timeout` or
+    /// `interrupted`, `reason` the message.
+    Halted {
+        at: &'static str,
+        kind: &'static str,
+        reason: String,
+    },
 }
 
 /// One symbol's state.
@@ -32,10 +50,6 @@ pub struct SymbolState {
     /// Futures: the front (active-month) contract, e.g. `/ESZ6`, and its streamer symbol.
     pub front_contract: Option<String>,
     pub streamer_symbol: Option<String>,
-    /// Filters passed so far (names), for the candidate's `filters.passed`.
-    pub passed: Vec<String>,
-    /// Filters failed so far (with their numbers); only kept past a stage with `--show-all`.
-    pub failed: Vec<String>,
     /// The service's own HV30 and HV90 (`/market-metrics`), used only to predict whether the
     /// symbol will pass the candle-based filters, so its chain can be fetched early.
     pub service_hv: (Option<f64>, Option<f64>),
@@ -45,6 +59,8 @@ pub struct SymbolState {
     /// chain fetched early for a symbol that then failed is not part of its record, so that the
     /// document does not depend on timing).
     pub chain_notes: Vec<String>,
+    /// Implausible values of the chain and its quotes; settled like `chain_notes`.
+    pub chain_warnings: Vec<crate::report::model::Warning>,
 }
 
 impl SymbolState {
@@ -71,16 +87,29 @@ impl SymbolState {
             f.straddle_mid = None;
             f.slippage = None;
             self.chain_notes.clear();
+            self.chain_warnings.clear();
         }
         self.fields.notes.append(&mut self.chain_notes);
+        self.fields.warnings.append(&mut self.chain_warnings);
     }
 
     /// Mark an error, unless the symbol already left the pipeline.
     pub fn fail(&mut self, stage: &'static str, error: impl Into<String>) {
+        self.fail_unknown(stage, error, Vec::new());
+    }
+
+    /// Mark an error with the filters it left unknown, unless the symbol already left the pipeline.
+    pub fn fail_unknown(
+        &mut self,
+        stage: &'static str,
+        error: impl Into<String>,
+        unknown: Vec<String>,
+    ) {
         if self.is_active() {
             self.status = Status::Error {
                 stage,
                 error: error.into(),
+                unknown,
             };
         }
     }
@@ -115,11 +144,10 @@ impl Board {
                     status: Status::Active("load"),
                     front_contract: None,
                     streamer_symbol: None,
-                    passed: Vec::new(),
-                    failed: Vec::new(),
                     service_hv: (None, None),
                     candles_passed: None,
                     chain_notes: Vec::new(),
+                    chain_warnings: Vec::new(),
                 }
             })
             .collect();
@@ -157,11 +185,25 @@ impl Board {
             .collect()
     }
 
-    /// Mark every active symbol as an error at its current stage (timeout, fatal failure).
+    /// Mark every active symbol as an error at its current stage (a failure that stops the scan).
     pub fn fail_active(&self, error: &str) {
         for s in self.lock().iter_mut() {
             if let Status::Active(stage) = s.status {
                 s.fail(stage, error.to_string());
+            }
+        }
+    }
+
+    /// The scan stopped early (`kind`: `timeout` or `interrupted`): every active symbol is halted
+    /// where it is, to be decided by the report from what is known.
+    pub fn halt(&self, kind: &'static str, reason: &str) {
+        for s in self.lock().iter_mut() {
+            if let Status::Active(at) = s.status {
+                s.status = Status::Halted {
+                    at,
+                    kind,
+                    reason: reason.to_string(),
+                };
             }
         }
     }

@@ -1,8 +1,11 @@
 //! `--csv`: one row per candidate, the JSON candidate flattened into columns named exactly like
-//! its JSON fields ([`COLUMNS`]); `filters.passed`/`filters.failed` become `filters_passed` and
-//! `filters_failed`, and lists are joined with `;`. Unknown values are empty cells; numbers are
-//! written at full precision (the same values as the JSON document). Only the header is written
-//! when there are no candidates.
+//! its JSON fields ([`COLUMNS`]); `filters.passed`/`filters.na`/`filters.failed`/`filters.unknown`
+//! become `filters_passed`, `filters_na`, `filters_failed` and `filters_unknown`, and lists are joined with `;`; each of
+//! `warnings` is written `field=value (rule)`. Unknown values are empty cells; booleans are `true`
+//! or `false`; numbers are written at full precision (the same values as the JSON document). Only
+//! the header is written when there are no candidates.
+//!
+//! A CSV has no room for a note: when the scan is partial the command says so on stderr.
 
 use super::model::{Candidate, ScanReport};
 use super::{finite, sanitized, Reporter};
@@ -28,6 +31,7 @@ pub const COLUMNS: &[&str] = &[
     "liquidity_rating",
     "earnings_date",
     "days_to_earnings",
+    "earnings_before_expiration",
     "expiration",
     "dte",
     "atm_strike",
@@ -38,11 +42,14 @@ pub const COLUMNS: &[&str] = &[
     "score",
     "signal",
     "filters_passed",
+    "filters_na",
     "filters_failed",
+    "filters_unknown",
     "notes",
+    "warnings",
 ];
 
-/// Separator of list cells (`filters_passed`, `filters_failed`, `notes`).
+/// Separator of list cells (`filters_*`, `notes`, `warnings`).
 pub const LIST_SEPARATOR: &str = ";";
 
 /// Renders the CSV.
@@ -88,6 +95,7 @@ pub fn row(c: &Candidate) -> Vec<String> {
         opt(f.liquidity_rating),
         opt(f.earnings_date),
         opt(f.days_to_earnings),
+        opt(f.earnings_before_expiration),
         opt(f.expiration),
         opt(f.dte),
         num(f.atm_strike),
@@ -98,8 +106,15 @@ pub fn row(c: &Candidate) -> Vec<String> {
         num(c.score),
         c.signal.clone(),
         c.filters.passed.join(LIST_SEPARATOR),
+        c.filters.na.join(LIST_SEPARATOR),
         c.filters.failed.join(LIST_SEPARATOR),
+        c.filters.unknown.join(LIST_SEPARATOR),
         f.notes.join(LIST_SEPARATOR),
+        f.warnings
+            .iter()
+            .map(super::table::warning_text)
+            .collect::<Vec<_>>()
+            .join(LIST_SEPARATOR),
     ]
 }
 
@@ -107,10 +122,19 @@ impl Reporter for CsvReporter {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         let report = sanitized(report, self.top);
         let mut w = ::csv::Writer::from_writer(&mut *out);
-        w.write_record(COLUMNS)?;
+        w.write_record(COLUMNS).map_err(io_error)?;
         for c in &report.candidates {
-            w.write_record(row(c))?;
+            w.write_record(row(c)).map_err(io_error)?;
         }
         w.flush()
+    }
+}
+
+/// A CSV error as the I/O error it wraps, so that the caller can tell a closed pipe
+/// (`ErrorKind::BrokenPipe`) from a real failure.
+fn io_error(e: ::csv::Error) -> io::Error {
+    match e.into_kind() {
+        ::csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
     }
 }

@@ -164,6 +164,9 @@ pub fn sanitized(report: &ScanReport, top: Option<usize>) -> ScanReport {
     for rej in &mut r.rejected {
         sanitize_fields(&mut rej.fields);
     }
+    for e in &mut r.errors {
+        sanitize_fields(&mut e.fields);
+    }
     if let Some(k) = top {
         if r.candidates.len() > k {
             r.candidates.truncate(k);

@@ -15,7 +15,19 @@ pub const SIGNALS: &[&str] = &["EVENT", "RICH", "COILED", "EXPANDING", "DISCOUNT
 pub const REJECT_STAGES: &[&str] = &["prefilter", "filter"];
 /// Values of [`ErrorEntry::stage`].
 pub const ERROR_STAGES: &[&str] = &[
-    "load", "source", "auth", "metrics", "enrich", "candles", "chains", "quotes", "compute",
+    "load",
+    "source",
+    "auth",
+    "metrics",
+    "prefilter",
+    "enrich",
+    "candles",
+    "chains",
+    "quotes",
+    "compute",
+    "filter",
+    "timeout",
+    "interrupted",
 ];
 /// Values of [`Meta::source`].
 pub const SOURCES: &[&str] = &["demo", "tastytrade"];
@@ -46,14 +58,61 @@ pub struct SymbolFields {
     pub expected_move: Option<f64>,
     pub expected_move_method: Option<MoveMethod>,
     pub slippage: Option<f64>,
+    /// Whether the next earnings fall on or before the chosen expiration: `None` when either date
+    /// is unknown, or for classes without earnings.
+    pub earnings_before_expiration: Option<bool>,
     /// Why values are null where the reason is worth telling (e.g. "HV252 needs 253 closes, have 180").
     pub notes: Vec<String>,
+    /// Values that arrived outside their physical range and were not used (the field is `null`).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
 }
 
-/// Filters a symbol passed and failed (names; failed entries carry the numbers compared).
+/// A value that was received but is implausible (product.md, "Plausibility at the edge"): the
+/// field it would have filled is `null`, and this says what arrived and which rule it broke.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    /// The field (`iv`, `iv_percentile`, `hv30`, `candles`, `option_chain`, ...).
+    pub field: String,
+    /// What arrived: a number, or a string when it was not a finite number (`"NaN"`, a symbol).
+    pub value: serde_json::Value,
+    /// The rule it broke, e.g. `iv must be a fraction in (0, 5]`.
+    pub rule: String,
+}
+
+impl Warning {
+    pub fn new(
+        field: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+        rule: impl Into<String>,
+    ) -> Warning {
+        Warning {
+            field: field.into(),
+            value: value.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// A numeric value: a JSON number when finite, else its name as a string.
+    pub fn number(field: impl Into<String>, value: f64, rule: impl Into<String>) -> Warning {
+        let v = serde_json::Number::from_f64(value)
+            .map(serde_json::Value::Number)
+            .unwrap_or_else(|| serde_json::Value::String(format!("{value}")));
+        Warning::new(field, v, rule)
+    }
+}
+
+/// Each filter's outcome (product.md, "Verdicts"): names of the filters that passed or do not
+/// apply to the asset class; failed and unknown entries carry the numbers compared or the reason.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FilterSummary {
     pub passed: Vec<String>,
+    /// Filters that do not apply to this asset class (count as a pass).
+    #[serde(default)]
+    pub na: Vec<String>,
+    /// Filters whose input could not be had or was implausible (never a pass).
+    #[serde(default)]
+    pub unknown: Vec<String>,
     pub failed: Vec<String>,
 }
 
@@ -82,13 +141,21 @@ pub struct Rejected {
     pub fields: SymbolFields,
 }
 
-/// A symbol that could not be evaluated.
+/// A symbol that could not be evaluated: no filter failed on known data, but something a filter
+/// needs is unknown. Carries every field that is known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEntry {
     pub symbol: String,
-    /// The stage where it failed: `load`, `metrics`, `enrich`, `candles`, `chains`, `compute`.
+    /// The stage where it failed: `load`, `metrics`, `enrich`, `candles`, `chains`, `compute`,
+    /// `timeout`, `interrupted`.
     pub stage: String,
+    /// What could not be had and why.
     pub error: String,
+    /// The filters left unknown, with their reasons (empty when the symbol never reached them).
+    #[serde(default)]
+    pub unknown: Vec<String>,
+    #[serde(flatten)]
+    pub fields: SymbolFields,
 }
 
 /// Timing of one pipeline stage, in ms since the scan started.

@@ -1,14 +1,19 @@
 //! The default output: a header line, a comfy-table of the ranked candidates, and a footer
 //! (rejected and error counts; with `--explain`, every rejected symbol with each failed filter and
-//! its numbers, and every error with its stage).
+//! its numbers, and every error with its stage and cause: [`write_explanation`]).
 //!
 //! Percent columns (IV, IVR, IVP, HV30, HV90, EM %, slip %) show fractions as percentages with one
 //! decimal (`0.224` → `22.4%`); ratios (VRP-S, VRP-T, VTR) two decimals; unknown values `—`.
 //! Numbers are right-aligned. Colour only when [`Options::color`] is set (the caller checks the
 //! terminal and `NO_COLOR`). With [`Options::width`], the least important columns are hidden until
 //! the table fits, and the footer says which.
+//!
+//! A candidate with a warning (a value that arrived implausible and was not used) has
+//! [`WARNING_MARK`] after its symbol, and its warnings are listed under the table. A partial result
+//! (the budget ran out, Ctrl-C) says so in the header and in a note under the table
+//! ([`incomplete_note`]: the reason and how many symbols were left undecided).
 
-use super::model::{Candidate, ScanReport};
+use super::model::{Candidate, ScanReport, Warning};
 use super::{finite, sanitized, Options, Reporter};
 use crate::vol::derived::MoveMethod;
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement};
@@ -16,6 +21,10 @@ use std::io::{self, Write};
 
 /// Shown for an unknown value.
 pub const UNKNOWN: &str = "—";
+
+/// Appended to the symbol of a candidate with a warning (a value that arrived implausible and was
+/// not used); the warnings are listed under the table.
+pub const WARNING_MARK: &str = "!";
 
 /// Header underline only: no borders, columns separated by their padding.
 const STYLE: &str = "     ──            ";
@@ -84,9 +93,14 @@ fn cells(c: &Candidate) -> Vec<String> {
         (Some(_), Some(MoveMethod::IvDte)) => format!("~{}", pct(f.expected_move)),
         _ => pct(f.expected_move),
     };
+    let symbol = if f.warnings.is_empty() {
+        c.symbol.clone()
+    } else {
+        format!("{}{WARNING_MARK}", c.symbol)
+    };
     vec![
         c.rank.to_string(),
-        c.symbol.clone(),
+        symbol,
         f.asset_class
             .map_or_else(|| UNKNOWN.to_string(), |a| a.as_str().to_string()),
         fixed(f.price, 2),
@@ -278,30 +292,33 @@ impl Reporter for TableReporter {
             }
         }
 
-        let (n_rej, n_err) = (r.rejected.len(), r.errors.len());
-        if self.options.explain {
-            if n_rej > 0 {
-                writeln!(out)?;
-                writeln!(out, "rejected ({n_rej}):")?;
-                let w = r.rejected.iter().map(|x| x.symbol.chars().count()).max();
-                let w = w.unwrap_or(0);
-                for rej in &r.rejected {
-                    writeln!(out, "  {:<w$}  {}", rej.symbol, rej.stage)?;
-                    for reason in &rej.reasons {
-                        writeln!(out, "  {:<w$}    ✗ {reason}", "")?;
-                    }
+        let with_warnings: Vec<_> = r
+            .candidates
+            .iter()
+            .filter(|c| !c.fields.warnings.is_empty())
+            .collect();
+        if !with_warnings.is_empty() {
+            writeln!(
+                out,
+                "{WARNING_MARK} implausible values were not used (the field is unknown):"
+            )?;
+            let w = with_warnings.iter().map(|c| c.symbol.chars().count()).max();
+            let w = w.unwrap_or(0);
+            for c in with_warnings {
+                for warning in &c.fields.warnings {
+                    writeln!(out, "  {:<w$}  {}", c.symbol, warning_text(warning))?;
                 }
             }
-            if n_err > 0 {
+        }
+        if let Some(note) = incomplete_note(&r) {
+            writeln!(out, "{note}")?;
+        }
+
+        let (n_rej, n_err) = (r.rejected.len(), r.errors.len());
+        if self.options.explain {
+            if n_rej > 0 || n_err > 0 {
                 writeln!(out)?;
-                writeln!(out, "errors ({n_err}):")?;
-                let w = r.errors.iter().map(|x| x.symbol.chars().count()).max();
-                let w = w.unwrap_or(0);
-                let sw = r.errors.iter().map(|x| x.stage.chars().count()).max();
-                let sw = sw.unwrap_or(0);
-                for e in &r.errors {
-                    writeln!(out, "  {:<w$}  {:<sw$}  {}", e.symbol, e.stage, e.error)?;
-                }
+                write_explanation(&r, out)?;
             }
         } else if n_rej > 0 || n_err > 0 {
             writeln!(out)?;
@@ -319,4 +336,96 @@ impl Reporter for TableReporter {
         }
         out.flush()
     }
+}
+
+/// One warning as text: `field=value (rule)`; a string value is shown without quotes.
+pub fn warning_text(w: &Warning) -> String {
+    let value = match &w.value {
+        serde_json::Value::String(v) => v.clone(),
+        other => other.to_string(),
+    };
+    format!("{}={value} ({})", w.field, w.rule)
+}
+
+/// Symbols left undecided when the scan stopped early: errors at stage `timeout` or `interrupted`.
+pub fn undecided(r: &ScanReport) -> usize {
+    r.errors
+        .iter()
+        .filter(|e| e.stage == "timeout" || e.stage == "interrupted")
+        .count()
+}
+
+/// The line under the table of a partial result: `incomplete: REASON; N symbols undecided`.
+/// `None` when the scan completed.
+pub fn incomplete_note(r: &ScanReport) -> Option<String> {
+    if r.meta.complete {
+        return None;
+    }
+    let why = r
+        .meta
+        .incomplete_reason
+        .as_deref()
+        .unwrap_or("stopped early");
+    let n = undecided(r);
+    Some(if n > 0 {
+        format!(
+            "incomplete: {why}; {n} symbol{} undecided",
+            if n == 1 { "" } else { "s" }
+        )
+    } else {
+        format!("incomplete: {why}")
+    })
+}
+
+/// The `--explain` text, rendered from the report alone: every rejected symbol with each failed
+/// filter and its numbers, then every error with its stage, its cause and the filters it left
+/// unknown; under each symbol, the values that arrived implausible and were not used. Writes
+/// nothing when there is nothing to explain. The table appends it under itself; with `--json` or
+/// `--csv` the command writes it to stderr.
+pub fn write_explanation(r: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
+    let (n_rej, n_err) = (r.rejected.len(), r.errors.len());
+    if n_rej > 0 {
+        writeln!(out, "rejected ({n_rej}):")?;
+        let w = r.rejected.iter().map(|x| x.symbol.chars().count()).max();
+        let w = w.unwrap_or(0);
+        for rej in &r.rejected {
+            writeln!(out, "  {:<w$}  {}", rej.symbol, rej.stage)?;
+            for reason in &rej.reasons {
+                writeln!(out, "  {:<w$}    ✗ {reason}", "")?;
+            }
+            for warning in &rej.fields.warnings {
+                writeln!(
+                    out,
+                    "  {:<w$}    {WARNING_MARK} {}",
+                    "",
+                    warning_text(warning)
+                )?;
+            }
+        }
+    }
+    if n_err > 0 {
+        if n_rej > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "errors ({n_err}):")?;
+        let w = r.errors.iter().map(|x| x.symbol.chars().count()).max();
+        let w = w.unwrap_or(0);
+        let sw = r.errors.iter().map(|x| x.stage.chars().count()).max();
+        let sw = sw.unwrap_or(0);
+        for e in &r.errors {
+            writeln!(out, "  {:<w$}  {:<sw$}  {}", e.symbol, e.stage, e.error)?;
+            for unknown in e.unknown.iter().filter(|u| !e.error.contains(u.as_str())) {
+                writeln!(out, "  {:<w$}    ? {unknown}", "")?;
+            }
+            for warning in &e.fields.warnings {
+                writeln!(
+                    out,
+                    "  {:<w$}    {WARNING_MARK} {}",
+                    "",
+                    warning_text(warning)
+                )?;
+            }
+        }
+    }
+    Ok(())
 }

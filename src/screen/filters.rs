@@ -1,58 +1,97 @@
-//! The filters of product.md as named predicates over [`SymbolFields`].
+//! The filters of product.md as named predicates over [`SymbolFields`], and the verdict they add
+//! up to.
 //!
-//! Each filter returns a [`FilterResult`] naming itself and the numbers it compared. A filter whose
-//! input is unknown fails with "unknown" and the reason (a symbol whose premium cannot be measured
-//! cannot be a candidate), except where product.md makes the filter conditional: the liquidity
-//! rating applies only when present, slippage only when option quotes exist, and futures are exempt
-//! from the price floor. [`Stage::Prefilter`] filters need only metrics; the rest need candles/chains.
+//! Each filter returns a [`FilterResult`]: its name, one of four [`Outcome`]s and the numbers it
+//! compared (or why it could not). The rules:
+//! - `pass` / `fail`: the comparison on known data (`iv_percentile 0.12 < 0.50`).
+//! - `n/a`: the filter does not apply to the asset class (declared per filter below: an index or a
+//!   future has no liquidity rating, a future is exempt from the price floor, only equities have
+//!   earnings); counts as a pass.
+//! - `unknown`: an input could not be had or was implausible (it is `null`). **Never a pass.**
+//!
+//! [`verdict`] turns a set of results into the symbol's fate: any `fail` → rejected (reasons list
+//! every failed and every unknown filter); otherwise any `unknown` → error; otherwise candidate.
+//!
+//! [`Stage`] says which data a filter needs, so the pipeline can decide a symbol as early as its
+//! data allows: `Metrics` filters run in the prefilter, `Candles` filters as each history is
+//! computed, `Chain` filters once the option chain and its ATM quotes are in.
 
 use crate::config::Thresholds;
 use crate::report::model::SymbolFields;
 use crate::symbol::AssetClass;
 
-/// When a filter can be evaluated.
+/// Which data a filter needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
-    /// Needs only `/market-metrics` and prices.
-    Prefilter,
-    /// Needs candles (HV) or chains (quotes).
-    Filter,
+    /// `/market-metrics` and prices.
+    Metrics,
+    /// Daily candles (HV).
+    Candles,
+    /// The option chain (expiration) and ATM quotes.
+    Chain,
+}
+
+/// One filter's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// Does not apply to the asset class; counts as a pass.
+    NotApplicable,
+    /// An input is unknown or implausible; never a pass.
+    Unknown,
+}
+
+impl Outcome {
+    /// Pass or n/a.
+    pub fn is_ok(self) -> bool {
+        matches!(self, Outcome::Pass | Outcome::NotApplicable)
+    }
 }
 
 /// One filter's verdict.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterResult {
     pub name: &'static str,
-    pub passed: bool,
-    /// The comparison made, e.g. `iv_percentile 0.12 < 0.50`, or why it did not apply.
+    pub outcome: Outcome,
+    /// The comparison made (`iv_percentile 0.12 < 0.50`), why it does not apply, or why its input
+    /// is unknown (`vrp_structural unknown (HV90 needs 91 closes, have 40)`).
     pub detail: String,
 }
 
-/// A filter: a name, the stage it runs in, and its predicate.
+/// A filter: a name, the data it needs, and its predicate.
 pub struct Filter {
     pub name: &'static str,
     pub stage: Stage,
     pub check: fn(&SymbolFields, &Thresholds) -> FilterResult,
 }
 
-fn result(name: &'static str, passed: bool, detail: String) -> FilterResult {
+fn result(name: &'static str, outcome: Outcome, detail: String) -> FilterResult {
     FilterResult {
         name,
-        passed,
+        outcome,
         detail,
     }
 }
 
-/// `value >= min` (or `> min` when `strict`), unknown fails.
+fn unknown(name: &'static str, why: &str) -> FilterResult {
+    result(name, Outcome::Unknown, format!("{name} unknown ({why})"))
+}
+
+fn na(name: &'static str, why: &str) -> FilterResult {
+    result(name, Outcome::NotApplicable, format!("{name} n/a ({why})"))
+}
+
+/// `value >= min` (or `> min` when `strict`); unknown when `value` is `None`.
 fn at_least(
     name: &'static str,
     value: Option<f64>,
     min: f64,
     strict: bool,
-    unknown: &str,
+    why_unknown: &str,
 ) -> FilterResult {
     match value {
-        None => result(name, false, format!("{name} unknown ({unknown})")),
+        None => unknown(name, why_unknown),
         Some(v) => {
             let ok = if strict { v > min } else { v >= min };
             let op = match (ok, strict) {
@@ -61,17 +100,62 @@ fn at_least(
                 (false, true) => "<=",
                 (false, false) => "<",
             };
-            result(name, ok, format!("{name} {v:.2} {op} {min:.2}"))
+            let outcome = if ok { Outcome::Pass } else { Outcome::Fail };
+            result(name, outcome, format!("{name} {v:.2} {op} {min:.2}"))
         }
     }
 }
 
-fn hv_reason(f: &SymbolFields, hv: &str) -> String {
+/// The first note that starts with one of `prefixes`, else `fallback`.
+fn note_or(f: &SymbolFields, prefixes: &[&str], fallback: &str) -> String {
     f.notes
         .iter()
-        .find(|n| n.starts_with(hv))
+        .find(|n| prefixes.iter().any(|p| n.starts_with(p)))
         .cloned()
-        .unwrap_or_else(|| format!("{hv} or IV unknown"))
+        .or_else(|| {
+            f.warnings
+                .iter()
+                .find(|w| {
+                    prefixes
+                        .iter()
+                        .any(|p| w.field.starts_with(&p.to_lowercase()))
+                })
+                .map(|w| format!("{} {} implausible: {}", w.field, w.value, w.rule))
+        })
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// Why a metrics field is null: implausible (a warning) or absent.
+fn metric_reason(f: &SymbolFields, field: &str) -> String {
+    f.warnings
+        .iter()
+        .find(|w| w.field == field)
+        .map(|w| format!("{} {} implausible: {}", w.field, w.value, w.rule))
+        .unwrap_or_else(|| format!("no {field} in the metrics"))
+}
+
+/// Why an HV-based value is null: the IV or an HV is missing (with the estimator's note).
+fn hv_reason(f: &SymbolFields, hv: &str) -> String {
+    if f.iv.is_none() {
+        return metric_reason(f, "iv");
+    }
+    note_or(f, &[hv, "candles", "candle"], &format!("{hv} unknown"))
+}
+
+/// Why the ATM quotes are missing.
+fn chain_reason(f: &SymbolFields) -> String {
+    note_or(
+        f,
+        &[
+            "option chain",
+            "no option chain",
+            "no expiration",
+            "no price",
+            "ATM",
+            "chain",
+        ],
+        "no ATM option quotes",
+    )
 }
 
 fn data_integrity(f: &SymbolFields, _: &Thresholds) -> FilterResult {
@@ -81,13 +165,14 @@ fn data_integrity(f: &SymbolFields, _: &Thresholds) -> FilterResult {
         .map(|(n, _)| n)
         .collect();
     if missing.is_empty() {
-        result("data_integrity", true, "iv and price present".into())
-    } else {
         result(
             "data_integrity",
-            false,
-            format!("data_integrity: {} missing", missing.join(" and ")),
+            Outcome::Pass,
+            "iv and price present".into(),
         )
+    } else {
+        let why: Vec<String> = missing.iter().map(|m| metric_reason(f, m)).collect();
+        unknown("data_integrity", &why.join("; "))
     }
 }
 
@@ -97,23 +182,33 @@ fn iv_percentile(f: &SymbolFields, t: &Thresholds) -> FilterResult {
         f.iv_percentile,
         t.iv_percentile_min,
         false,
-        "not in metrics",
+        &metric_reason(f, "iv_percentile"),
     )
 }
 
 fn liquidity_rating(f: &SymbolFields, t: &Thresholds) -> FilterResult {
+    const NAME: &str = "liquidity_rating";
+    if matches!(
+        f.asset_class,
+        Some(AssetClass::Index) | Some(AssetClass::Future)
+    ) {
+        return na(NAME, "the service does not rate this class");
+    }
+    if t.liquidity_rating_min == 0 {
+        return result(NAME, Outcome::Pass, "liquidity_rating: no minimum".into());
+    }
     match f.liquidity_rating {
-        None => result(
-            "liquidity_rating",
-            true,
-            "liquidity_rating not rated (filter applies only when present)".into(),
-        ),
+        None => unknown(NAME, &metric_reason(f, NAME)),
         Some(r) => {
             let ok = r >= t.liquidity_rating_min;
-            let op = if ok { ">=" } else { "<" };
+            let (op, outcome) = if ok {
+                (">=", Outcome::Pass)
+            } else {
+                ("<", Outcome::Fail)
+            };
             result(
-                "liquidity_rating",
-                ok,
+                NAME,
+                outcome,
                 format!("liquidity_rating {r} {op} {}", t.liquidity_rating_min),
             )
         }
@@ -122,9 +217,15 @@ fn liquidity_rating(f: &SymbolFields, t: &Thresholds) -> FilterResult {
 
 fn price(f: &SymbolFields, t: &Thresholds) -> FilterResult {
     if f.asset_class == Some(AssetClass::Future) {
-        return result("price", true, "price: futures exempt".into());
+        return na("price", "futures are exempt");
     }
-    at_least("price", f.price, t.price_min, false, "no quote")
+    at_least(
+        "price",
+        f.price,
+        t.price_min,
+        false,
+        &metric_reason(f, "price"),
+    )
 }
 
 fn vrp_structural(f: &SymbolFields, t: &Thresholds) -> FilterResult {
@@ -148,69 +249,107 @@ fn vrp_tactical(f: &SymbolFields, t: &Thresholds) -> FilterResult {
 }
 
 fn vtr(f: &SymbolFields, t: &Thresholds) -> FilterResult {
-    at_least("vtr", f.vtr, t.vtr_min, false, &hv_reason(f, "HV90"))
+    let why = if f.hv30.is_none() {
+        note_or(f, &["HV30", "candles", "candle"], "HV30 unknown")
+    } else {
+        note_or(f, &["HV90", "candles", "candle"], "HV90 unknown")
+    };
+    at_least("vtr", f.vtr, t.vtr_min, false, &why)
 }
 
 fn slippage(f: &SymbolFields, t: &Thresholds) -> FilterResult {
     match f.slippage {
-        None => result(
-            "slippage",
-            true,
-            "slippage: no option quotes (filter applies only when quotes exist)".into(),
-        ),
+        None => unknown("slippage", &chain_reason(f)),
         Some(s) => {
             let ok = s <= t.slippage_max;
-            let op = if ok { "<=" } else { ">" };
+            let (op, outcome) = if ok {
+                ("<=", Outcome::Pass)
+            } else {
+                (">", Outcome::Fail)
+            };
             result(
                 "slippage",
-                ok,
+                outcome,
                 format!("slippage {s:.3} {op} {:.3}", t.slippage_max),
             )
         }
     }
 }
 
-/// Every filter, prefilter ones first.
+fn earnings(f: &SymbolFields, t: &Thresholds) -> FilterResult {
+    const NAME: &str = "earnings";
+    if f.asset_class != Some(AssetClass::Equity) {
+        return na(NAME, "no earnings for this class");
+    }
+    if t.earnings_allowed {
+        return result(
+            NAME,
+            Outcome::Pass,
+            "earnings allowed by the profile".into(),
+        );
+    }
+    match (f.earnings_before_expiration, f.earnings_date, f.expiration) {
+        (Some(true), Some(e), Some(x)) => result(
+            NAME,
+            Outcome::Fail,
+            format!("earnings {e} on or before the expiration {x}"),
+        ),
+        (Some(false), Some(e), Some(x)) => result(
+            NAME,
+            Outcome::Pass,
+            format!("earnings {e} after the expiration {x}"),
+        ),
+        (_, None, _) => unknown(NAME, &note_or(f, &["earnings"], "no earnings date")),
+        _ => unknown(NAME, &format!("no expiration: {}", chain_reason(f))),
+    }
+}
+
+/// Every filter, in the order of the stages that feed them.
 pub const FILTERS: &[Filter] = &[
     Filter {
         name: "data_integrity",
-        stage: Stage::Prefilter,
+        stage: Stage::Metrics,
         check: data_integrity,
     },
     Filter {
         name: "iv_percentile",
-        stage: Stage::Prefilter,
+        stage: Stage::Metrics,
         check: iv_percentile,
     },
     Filter {
         name: "liquidity_rating",
-        stage: Stage::Prefilter,
+        stage: Stage::Metrics,
         check: liquidity_rating,
     },
     Filter {
         name: "price",
-        stage: Stage::Prefilter,
+        stage: Stage::Metrics,
         check: price,
     },
     Filter {
         name: "vrp_structural",
-        stage: Stage::Filter,
+        stage: Stage::Candles,
         check: vrp_structural,
     },
     Filter {
         name: "vrp_tactical",
-        stage: Stage::Filter,
+        stage: Stage::Candles,
         check: vrp_tactical,
     },
     Filter {
         name: "vtr",
-        stage: Stage::Filter,
+        stage: Stage::Candles,
         check: vtr,
     },
     Filter {
         name: "slippage",
-        stage: Stage::Filter,
+        stage: Stage::Chain,
         check: slippage,
+    },
+    Filter {
+        name: "earnings",
+        stage: Stage::Chain,
+        check: earnings,
     },
 ];
 
@@ -223,16 +362,61 @@ pub fn run(fields: &SymbolFields, t: &Thresholds, stage: Option<Stage>) -> Vec<F
         .collect()
 }
 
-/// Run the filters that need only metrics, plus the candle-based ones whose inputs already say
-/// "fail" can wait: this returns only prefilter verdicts.
+/// The filters that need only metrics.
 pub fn prefilter(fields: &SymbolFields, t: &Thresholds) -> Vec<FilterResult> {
-    run(fields, t, Some(Stage::Prefilter))
+    run(fields, t, Some(Stage::Metrics))
+}
+
+/// The stage of a filter, by name.
+pub fn stage_of(name: &str) -> Option<Stage> {
+    FILTERS.iter().find(|f| f.name == name).map(|f| f.stage)
+}
+
+/// What a set of filter results adds up to (product.md, "Verdicts").
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Every filter passed or does not apply.
+    Candidate,
+    /// At least one failure on known data; every failed and every unknown filter, with details.
+    Rejected(Vec<String>),
+    /// No failure, but these filters (details) could not be decided.
+    Unknown(Vec<FilterResult>),
+}
+
+/// The verdict of `results`.
+pub fn verdict(results: &[FilterResult]) -> Verdict {
+    let fails = results.iter().any(|r| r.outcome == Outcome::Fail);
+    let not_ok: Vec<&FilterResult> = results.iter().filter(|r| !r.outcome.is_ok()).collect();
+    if fails {
+        // Failures first, then the unknowns.
+        let mut reasons: Vec<String> = not_ok
+            .iter()
+            .filter(|r| r.outcome == Outcome::Fail)
+            .map(|r| r.detail.clone())
+            .collect();
+        reasons.extend(
+            not_ok
+                .iter()
+                .filter(|r| r.outcome == Outcome::Unknown)
+                .map(|r| r.detail.clone()),
+        );
+        Verdict::Rejected(reasons)
+    } else if !not_ok.is_empty() {
+        Verdict::Unknown(not_ok.into_iter().cloned().collect())
+    } else {
+        Verdict::Candidate
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::date::Date;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
 
     fn good() -> SymbolFields {
         SymbolFields {
@@ -247,66 +431,234 @@ mod tests {
             vtr: Some(1.0),
             liquidity_rating: Some(4),
             slippage: Some(0.02),
+            earnings_date: Some(d("2027-02-01")),
+            expiration: Some(d("2027-01-15")),
+            earnings_before_expiration: Some(false),
             ..SymbolFields::default()
         }
     }
 
+    fn balanced() -> Thresholds {
+        Config::builtin().profile("balanced").unwrap()
+    }
+
     #[test]
     fn a_good_symbol_passes_everything() {
-        let t = Config::builtin().profile("balanced").unwrap();
-        let r = run(&good(), &t, None);
+        let r = run(&good(), &balanced(), None);
         assert_eq!(r.len(), FILTERS.len());
-        assert!(r.iter().all(|x| x.passed), "{r:?}");
+        assert!(r.iter().all(|x| x.outcome == Outcome::Pass), "{r:?}");
+        assert_eq!(verdict(&r), Verdict::Candidate);
     }
 
     #[test]
     fn failures_report_the_numbers() {
-        let t = Config::builtin().profile("balanced").unwrap();
         let f = SymbolFields {
             iv_percentile: Some(0.12),
             liquidity_rating: Some(2),
             price: Some(12.5),
             vrp_structural: Some(1.10),
+            earnings_before_expiration: Some(true),
+            earnings_date: Some(d("2027-01-10")),
             ..good()
         };
-        let failed: Vec<String> = run(&f, &t, None)
-            .into_iter()
-            .filter(|r| !r.passed)
-            .map(|r| r.detail)
-            .collect();
+        let Verdict::Rejected(reasons) = verdict(&run(&f, &balanced(), None)) else {
+            panic!("not rejected");
+        };
         assert_eq!(
-            failed,
+            reasons,
             vec![
                 "iv_percentile 0.12 < 0.50",
                 "liquidity_rating 2 < 4",
                 "price 12.50 < 25.00",
                 "vrp_structural 1.10 <= 1.10",
+                "earnings 2027-01-10 on or before the expiration 2027-01-15",
             ]
         );
     }
 
     #[test]
-    fn conditional_filters_and_unknowns() {
-        let t = Config::builtin().profile("balanced").unwrap();
+    fn unknown_is_never_a_pass() {
+        let t = balanced();
+        // Every input a filter needs, one at a time, made unknown: the filter is `unknown` and
+        // the symbol is not a candidate.
+        let cases: Vec<(&str, SymbolFields)> = vec![
+            ("data_integrity", SymbolFields { iv: None, ..good() }),
+            (
+                "data_integrity",
+                SymbolFields {
+                    price: None,
+                    ..good()
+                },
+            ),
+            (
+                "iv_percentile",
+                SymbolFields {
+                    iv_percentile: None,
+                    ..good()
+                },
+            ),
+            (
+                "liquidity_rating",
+                SymbolFields {
+                    liquidity_rating: None,
+                    ..good()
+                },
+            ),
+            (
+                "vrp_structural",
+                SymbolFields {
+                    vrp_structural: None,
+                    ..good()
+                },
+            ),
+            (
+                "vrp_tactical",
+                SymbolFields {
+                    vrp_tactical: None,
+                    ..good()
+                },
+            ),
+            (
+                "vtr",
+                SymbolFields {
+                    vtr: None,
+                    ..good()
+                },
+            ),
+            (
+                "slippage",
+                SymbolFields {
+                    slippage: None,
+                    ..good()
+                },
+            ),
+            (
+                "earnings",
+                SymbolFields {
+                    earnings_date: None,
+                    earnings_before_expiration: None,
+                    ..good()
+                },
+            ),
+            (
+                "earnings",
+                SymbolFields {
+                    expiration: None,
+                    earnings_before_expiration: None,
+                    ..good()
+                },
+            ),
+        ];
+        for (name, f) in cases {
+            let r = run(&f, &t, None);
+            let x = r.iter().find(|x| x.name == name).unwrap();
+            assert_eq!(x.outcome, Outcome::Unknown, "{name}: {x:?}");
+            assert!(x.detail.starts_with(&format!("{name} unknown (")), "{x:?}");
+            match verdict(&r) {
+                Verdict::Unknown(u) => assert!(u.iter().any(|x| x.name == name)),
+                v => panic!("{name}: {v:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failure_on_known_data_rejects_even_with_unknowns() {
         let f = SymbolFields {
+            iv_percentile: Some(0.1),
+            slippage: None,
+            notes: vec!["option chain: 401 Unauthorized".into()],
+            ..good()
+        };
+        let Verdict::Rejected(reasons) = verdict(&run(&f, &balanced(), None)) else {
+            panic!("not rejected");
+        };
+        assert_eq!(
+            reasons,
+            vec![
+                "iv_percentile 0.10 < 0.50",
+                "slippage unknown (option chain: 401 Unauthorized)",
+            ]
+        );
+    }
+
+    #[test]
+    fn classes_declare_what_does_not_apply() {
+        let t = balanced();
+        let fut = SymbolFields {
             asset_class: Some(AssetClass::Future),
             price: Some(5.0),
             liquidity_rating: None,
-            slippage: None,
+            earnings_date: None,
+            earnings_before_expiration: None,
+            ..good()
+        };
+        let r = run(&fut, &t, None);
+        let get = |n: &str| r.iter().find(|x| x.name == n).unwrap().outcome;
+        assert_eq!(get("price"), Outcome::NotApplicable);
+        assert_eq!(get("liquidity_rating"), Outcome::NotApplicable);
+        assert_eq!(get("earnings"), Outcome::NotApplicable);
+        assert_eq!(verdict(&r), Verdict::Candidate);
+        let idx = SymbolFields {
+            asset_class: Some(AssetClass::Index),
+            liquidity_rating: None,
+            ..fut.clone()
+        };
+        let r = run(&idx, &t, None);
+        assert_eq!(
+            r.iter().find(|x| x.name == "price").unwrap().outcome,
+            Outcome::Fail
+        );
+        let etf = SymbolFields {
+            asset_class: Some(AssetClass::Etf),
+            earnings_date: None,
+            earnings_before_expiration: None,
+            ..good()
+        };
+        assert_eq!(verdict(&run(&etf, &t, None)), Verdict::Candidate);
+    }
+
+    #[test]
+    fn profiles_that_allow_earnings_and_illiquid_names() {
+        let broad = Config::builtin().profile("broad").unwrap();
+        let f = SymbolFields {
+            liquidity_rating: None,
+            earnings_before_expiration: Some(true),
+            ..good()
+        };
+        assert_eq!(verdict(&run(&f, &broad, None)), Verdict::Candidate);
+        assert!(matches!(
+            verdict(&run(&f, &balanced(), None)),
+            Verdict::Rejected(_)
+        ));
+    }
+
+    #[test]
+    fn unknown_reasons_name_the_cause() {
+        let f = SymbolFields {
             vrp_structural: None,
+            hv90: None,
             notes: vec!["HV90 needs 91 closes, have 40".into()],
             ..good()
         };
-        let r = run(&f, &t, None);
-        let get = |n: &str| r.iter().find(|x| x.name == n).unwrap();
-        assert!(get("price").passed && get("liquidity_rating").passed && get("slippage").passed);
-        assert!(!get("vrp_structural").passed);
+        let r = run(&f, &balanced(), Some(Stage::Candles));
         assert_eq!(
-            get("vrp_structural").detail,
+            r[0].detail,
             "vrp_structural unknown (HV90 needs 91 closes, have 40)"
         );
-        let f = SymbolFields { iv: None, ..good() };
-        assert!(!prefilter(&f, &t)[0].passed);
-        assert_eq!(prefilter(&f, &t).len(), 4);
+        let f = SymbolFields {
+            iv: None,
+            vrp_structural: None,
+            warnings: vec![crate::report::model::Warning::number(
+                "iv",
+                50.0,
+                "iv must be a fraction in (0, 5]",
+            )],
+            ..good()
+        };
+        let r = run(&f, &balanced(), None);
+        assert_eq!(
+            r[0].detail,
+            "data_integrity unknown (iv 50.0 implausible: iv must be a fraction in (0, 5])"
+        );
     }
 }

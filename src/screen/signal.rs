@@ -1,6 +1,8 @@
 //! The one-word signal of a symbol, first match wins:
 //!
-//! 1. `EVENT`: earnings within `earnings_event_days` (0..=N days ahead): the IV may be event premium.
+//! 1. `EVENT`: earnings on or before the chosen expiration (`earnings_before_expiration`), or, when
+//!    no expiration was chosen, within `earnings_event_days` (0..=N days ahead): the IV may be
+//!    event premium.
 //! 2. `EXPANDING`: vtr > 1.15: realised volatility is rising (recent above long-term).
 //! 3. `RICH`: vrp_structural ≥ 1.30: implied well above realised.
 //! 4. `COILED`: vtr < 0.85: realised volatility compressed below its long-term level.
@@ -15,9 +17,10 @@ pub const RICH_VRP: f64 = 1.30;
 
 /// The signal of a symbol.
 pub fn signal(f: &SymbolFields, earnings_event_days: i32) -> &'static str {
-    if f.days_to_earnings
-        .is_some_and(|d| (0..=earnings_event_days).contains(&d))
-    {
+    let soon = f.expiration.is_none()
+        && f.days_to_earnings
+            .is_some_and(|d| (0..=earnings_event_days).contains(&d));
+    if f.earnings_before_expiration == Some(true) || soon {
         return "EVENT";
     }
     match (f.vtr, f.vrp_structural) {
@@ -51,5 +54,18 @@ mod tests {
         assert_eq!(signal(&f(Some(1.0), Some(0.9), None), 10), "DISCOUNT");
         assert_eq!(signal(&f(Some(1.0), Some(1.1), None), 10), "FAIR");
         assert_eq!(signal(&f(None, None, Some(-2)), 10), "FAIR");
+        // With a chosen expiration, the earnings are judged against it, not the 10 days.
+        let inside = SymbolFields {
+            expiration: Some("2027-01-15".parse().unwrap()),
+            earnings_before_expiration: Some(true),
+            ..f(Some(1.0), Some(1.5), Some(40))
+        };
+        assert_eq!(signal(&inside, 10), "EVENT");
+        let after = SymbolFields {
+            earnings_before_expiration: Some(false),
+            days_to_earnings: Some(60),
+            ..inside
+        };
+        assert_eq!(signal(&after, 10), "RICH");
     }
 }

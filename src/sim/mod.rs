@@ -32,7 +32,8 @@ pub struct SimOptions {
     pub as_of: Date,
     pub latency: LatencyProfile,
     pub faults: Faults,
-    /// Serve files under this directory instead of synthetic data where a path matches.
+    /// Serve files under this directory instead of synthetic data where a path matches: REST
+    /// responses (`rest::fixtures`) and DXLink candle histories (`dxlink::fixtures`).
     pub fixtures: Option<PathBuf>,
     pub credentials: DemoCredentials,
 }

@@ -24,6 +24,8 @@ pub struct EndpointStats {
 pub struct Stats {
     endpoints: Mutex<BTreeMap<String, EndpointStats>>,
     faults: Mutex<BTreeMap<String, u64>>,
+    /// Responses and snapshots served from `--fixtures` files, by fixture name.
+    fixtures: Mutex<BTreeMap<String, u64>>,
     in_flight: AtomicI64,
     peak_in_flight: AtomicI64,
     pub token_grants: AtomicU64,
@@ -88,6 +90,17 @@ impl Stats {
             .or_default() += 1;
     }
 
+    /// Count an answer served from a fixture file: a REST request path (`/market-metrics`) or a
+    /// DXLink candle file (`dxlink/candles/SPY`).
+    pub fn fixture(&self, name: &str) {
+        *self
+            .fixtures
+            .lock()
+            .expect("stats lock")
+            .entry(name.to_string())
+            .or_default() += 1;
+    }
+
     /// A DXLink connection opened; returns a guard that closes it.
     pub fn dxlink_open(&self) {
         self.dxlink_connections.fetch_add(1, Ordering::Relaxed);
@@ -121,6 +134,7 @@ impl Stats {
             "endpoints": endpoints,
             "rate_limited": get(&self.rate_limited),
             "faults": self.faults.lock().expect("stats lock").clone(),
+            "fixtures": self.fixtures.lock().expect("stats lock").clone(),
             "in_flight": geti(&self.in_flight),
             "peak_in_flight": geti(&self.peak_in_flight),
             "oauth": {

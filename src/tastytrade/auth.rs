@@ -12,7 +12,9 @@
 //!   retried in a loop. 5xx, 408, 429, timeouts, connection errors and broken bodies are retried a few
 //!   times with exponential backoff and jitter.
 //! - A `refresh_token` in a token response replaces the configured one (RFC 6749 §6 rotation).
-//! - Credentials and tokens are [`Secret`]s; error details from the server are scrubbed of them.
+//! - Credentials and tokens are [`Secret`]s (registered with the scrubber of [`super::secret`]);
+//!   error codes and details from the server are bounded and scrubbed of every secret, in every
+//!   encoding, before they are stored.
 
 use super::error::ApiError;
 use super::http::{short, transport_detail, Backoff, Counters, Event};
@@ -45,6 +47,9 @@ pub(crate) struct AccessToken {
     pub generation: u64,
     refresh_at: Instant,
     usable_until: Instant,
+    /// Until then the token is young (the first half of its life): a 401 for it is a refusal,
+    /// not an expiry the server saw before we did.
+    fresh_until: Instant,
     expires_at_ms: i64,
 }
 
@@ -260,8 +265,8 @@ impl TokenManager {
             return Ok(self.make_token(Secret::new(token), sent_at, expires_in));
         }
         let (code, detail) = super::decode::error_body(&body);
-        let code = code.unwrap_or_default();
-        let detail = self.scrub(&short(&detail.unwrap_or_default()));
+        let code = self.scrub(&code.unwrap_or_default());
+        let detail = self.scrub(&detail.unwrap_or_default());
         match status {
             408 | 429 | 500..=599 => {
                 let event = if status == 429 {
@@ -302,6 +307,11 @@ impl TokenManager {
         }
     }
 
+    /// Whether the token is still in the first half of its life.
+    pub(crate) fn is_fresh_token(token: &AccessToken) -> bool {
+        Instant::now() < token.fresh_until
+    }
+
     fn make_token(&self, secret: Secret, from: Instant, lifetime: Duration) -> AccessToken {
         let margin = self.settings.margin.min(lifetime / 2);
         let expires = from + lifetime;
@@ -309,7 +319,8 @@ impl TokenManager {
             secret,
             generation: self.generations.fetch_add(1, Ordering::Relaxed),
             refresh_at: expires - margin,
-            usable_until: expires - margin / 4,
+            usable_until: expires - margin / 2,
+            fresh_until: from + lifetime / 2,
             expires_at_ms: now_ms() + lifetime.saturating_sub(from.elapsed()).as_millis() as i64,
         }
     }
@@ -332,12 +343,10 @@ impl TokenManager {
         }
     }
 
-    /// Remove the credentials from a server-provided text.
+    /// Remove the credentials (every registered secret, in every encoding) from a server-provided
+    /// text and bound it.
     fn scrub(&self, text: &str) -> String {
-        let refresh_token = self.refresh_token.lock().expect("token lock").clone();
-        let text = refresh_token.scrub(text);
-        let text = self.settings.refresh_token.scrub(&text);
-        self.settings.client_secret.scrub(&text)
+        short(text)
     }
 }
 

@@ -41,13 +41,17 @@ pub struct ClientConfig {
     pub burst: f64,
     /// Per-request timeout, connection to last body byte (default 15 s).
     pub timeout: Duration,
-    /// Retries of a GET after 5xx, timeouts, connection errors and broken bodies (default 4).
+    /// Retries of a GET after 5xx, timeouts, connection errors and broken bodies (default 6).
     pub max_retries: u32,
-    /// Retries of a GET after 429s (default 8; the pacer slows down meanwhile).
+    /// Retries of a GET after 429s (default 12; the pacer slows down meanwhile).
     pub max_rate_limit_retries: u32,
+    /// First backoff delay of a retry after a 429 without `Retry-After` (default 20 ms); doubles
+    /// per retry, with jitter, up to `backoff_max`. Short, because the pacer does the slowing down.
+    pub rate_limit_backoff_base: Duration,
     /// First backoff delay (default 250 ms); doubles per retry, with jitter.
     pub backoff_base: Duration,
-    /// Longest backoff delay (default 8 s).
+    /// Longest backoff delay (default 2 s: a scan has a budget; a failure that outlasts six
+    /// retries is reported, not waited out).
     pub backoff_max: Duration,
     /// Retries of a token request after transient failures (default 3). `invalid_grant`: none.
     pub token_retries: u32,
@@ -81,10 +85,11 @@ impl ClientConfig {
             rate_per_sec: 20.0,
             burst: 40.0,
             timeout: Duration::from_secs(15),
-            max_retries: 4,
-            max_rate_limit_retries: 8,
+            max_retries: 6,
+            max_rate_limit_retries: 12,
+            rate_limit_backoff_base: Duration::from_millis(20),
             backoff_base: Duration::from_millis(250),
-            backoff_max: Duration::from_secs(8),
+            backoff_max: Duration::from_secs(2),
             token_retries: 3,
             refresh_margin: Duration::from_secs(60),
             metrics_chunk: 100,
@@ -198,6 +203,10 @@ impl TastytradeClient {
                 max_retries: config.max_retries,
                 max_rate_limit_retries: config.max_rate_limit_retries,
                 backoff,
+                rate_limit_backoff: Backoff {
+                    base: config.rate_limit_backoff_base,
+                    max: backoff.max.max(config.rate_limit_backoff_base),
+                },
             },
         };
         Ok(TastytradeClient {

@@ -1,36 +1,36 @@
 //! [`ApiError`]: every way a tastytrade call can fail, typed where callers branch.
 //!
-//! Messages name the endpoint and the symbol(s) involved and never contain a secret: token-endpoint
-//! messages are scrubbed of the credentials before they are stored (see [`super::auth`]), and no
-//! variant ever holds a token. Errors are `Clone` so one failed chunk can be reported for each of its
-//! symbols.
+//! Messages name the endpoint and the symbol(s) involved and never contain a secret: every text that
+//! came from a server (error bodies, codes, URLs, transport details) is bounded and scrubbed by
+//! [`super::secret::server_text`] before it is stored in a variant, and `Display` and `Debug` pass
+//! their whole output through [`super::secret::scrub`] once more (so a token learned after the
+//! error was built is kept out too). No variant ever holds a token. Errors are `Clone` so one failed
+//! chunk can be reported for each of its symbols.
+
+use super::secret::scrub;
+use std::fmt;
 
 /// A failed tastytrade request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum ApiError {
     /// `/oauth/token` answered `invalid_grant`: the refresh token (or client secret) is wrong, expired or
     /// revoked. Final: never retried, and every later call fails the same way without a request.
-    #[error("tastytrade refused the refresh token at /oauth/token (invalid_grant: {detail}); check TASTYTRADE_REFRESH_TOKEN and TASTYTRADE_CLIENT_SECRET (not retried)")]
     InvalidGrant { detail: String },
     /// `/oauth/token` rejected the request in another final way (`invalid_client`, 400/401/403, ...).
-    #[error("tastytrade refused the credentials at /oauth/token (HTTP {status}, {code}: {detail}) (not retried)")]
     AuthRejected {
         status: u16,
         code: String,
         detail: String,
     },
     /// A 401 that survived one token refresh and one retry.
-    #[error("{endpoint} answered 401 Unauthorized for {context} even after a token refresh")]
     Unauthorized { endpoint: String, context: String },
     /// 429 Too Many Requests on every attempt.
-    #[error("{endpoint} kept answering 429 Too Many Requests for {context} ({attempts} attempts)")]
     RateLimited {
         endpoint: String,
         context: String,
         attempts: u32,
     },
     /// Any other unsuccessful HTTP status (5xx after retries, 4xx at once).
-    #[error("{endpoint} answered HTTP {status} for {context}{}", fmt_message(.message))]
     Http {
         status: u16,
         endpoint: String,
@@ -39,32 +39,137 @@ pub enum ApiError {
     },
     /// The body could not be decoded (truncated or invalid JSON after retries, or no rows where rows
     /// belong).
-    #[error("cannot decode the response of {endpoint} for {context}: {detail}")]
     Decode {
         endpoint: String,
         context: String,
         detail: String,
     },
     /// No complete response within the per-request timeout, on every attempt.
-    #[error("{endpoint} timed out for {context}")]
     Timeout { endpoint: String, context: String },
     /// Connection refused, reset, DNS, TLS: the server could not be reached.
-    #[error("network error on {endpoint} for {context}: {detail}")]
     Network {
         endpoint: String,
         context: String,
         detail: String,
     },
     /// The server does not know the symbol (404, or an empty answer where one item was expected).
-    #[error("{symbol} not found at {endpoint}")]
     NotFound { endpoint: String, symbol: String },
     /// A quote token came with a DXLink URL volscreen will not connect to.
-    #[error("refusing DXLink URL {url:?} from /api-quote-tokens: only wss://, or ws:// to a loopback address, is accepted")]
     InsecureUrl { url: String },
     /// The client configuration cannot work (bad base URL, zero concurrency, ...).
-    #[error("invalid tastytrade client configuration: {0}")]
     Config(String),
 }
+
+impl ApiError {
+    /// The message before the final scrub of `Display`.
+    fn message(&self) -> String {
+        match self {
+            ApiError::InvalidGrant { detail } => format!("tastytrade refused the refresh token at /oauth/token (invalid_grant: {detail}); check TASTYTRADE_REFRESH_TOKEN and TASTYTRADE_CLIENT_SECRET (not retried)"),
+            ApiError::AuthRejected { status, code, detail } => format!("tastytrade refused the credentials at /oauth/token (HTTP {status}, {code}: {detail}) (not retried)"),
+            ApiError::Unauthorized { endpoint, context } => format!("{endpoint} answered 401 Unauthorized for {context} even after a token refresh"),
+            ApiError::RateLimited { endpoint, context, attempts } => format!("{endpoint} kept answering 429 Too Many Requests for {context} ({attempts} attempts)"),
+            ApiError::Http { status, endpoint, context, message } => format!("{endpoint} answered HTTP {status} for {context}{}", fmt_message(message)),
+            ApiError::Decode { endpoint, context, detail } => format!("cannot decode the response of {endpoint} for {context}: {detail}"),
+            ApiError::Timeout { endpoint, context } => format!("{endpoint} timed out for {context}"),
+            ApiError::Network { endpoint, context, detail } => format!("network error on {endpoint} for {context}: {detail}"),
+            ApiError::NotFound { endpoint, symbol } => format!("{symbol} not found at {endpoint}"),
+            ApiError::InsecureUrl { url } => format!("refusing DXLink URL {url:?} from /api-quote-tokens: only wss://, or ws:// to a loopback address, is accepted"),
+            ApiError::Config(m) => format!("invalid tastytrade client configuration: {m}"),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&scrub(&self.message()))
+    }
+}
+
+/// `Debug` as derived, every string field scrubbed.
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = |v: &String| scrub(v);
+        match self {
+            ApiError::InvalidGrant { detail } => f
+                .debug_struct("InvalidGrant")
+                .field("detail", &s(detail))
+                .finish(),
+            ApiError::AuthRejected {
+                status,
+                code,
+                detail,
+            } => f
+                .debug_struct("AuthRejected")
+                .field("status", status)
+                .field("code", &s(code))
+                .field("detail", &s(detail))
+                .finish(),
+            ApiError::Unauthorized { endpoint, context } => f
+                .debug_struct("Unauthorized")
+                .field("endpoint", &s(endpoint))
+                .field("context", &s(context))
+                .finish(),
+            ApiError::RateLimited {
+                endpoint,
+                context,
+                attempts,
+            } => f
+                .debug_struct("RateLimited")
+                .field("endpoint", &s(endpoint))
+                .field("context", &s(context))
+                .field("attempts", attempts)
+                .finish(),
+            ApiError::Http {
+                status,
+                endpoint,
+                context,
+                message,
+            } => f
+                .debug_struct("Http")
+                .field("status", status)
+                .field("endpoint", &s(endpoint))
+                .field("context", &s(context))
+                .field("message", &s(message))
+                .finish(),
+            ApiError::Decode {
+                endpoint,
+                context,
+                detail,
+            } => f
+                .debug_struct("Decode")
+                .field("endpoint", &s(endpoint))
+                .field("context", &s(context))
+                .field("detail", &s(detail))
+                .finish(),
+            ApiError::Timeout { endpoint, context } => f
+                .debug_struct("Timeout")
+                .field("endpoint", &s(endpoint))
+                .field("context", &s(context))
+                .finish(),
+            ApiError::Network {
+                endpoint,
+                context,
+                detail,
+            } => f
+                .debug_struct("Network")
+                .field("endpoint", &s(endpoint))
+                .field("context", &s(context))
+                .field("detail", &s(detail))
+                .finish(),
+            ApiError::NotFound { endpoint, symbol } => f
+                .debug_struct("NotFound")
+                .field("endpoint", &s(endpoint))
+                .field("symbol", &s(symbol))
+                .finish(),
+            ApiError::InsecureUrl { url } => {
+                f.debug_struct("InsecureUrl").field("url", &s(url)).finish()
+            }
+            ApiError::Config(m) => f.debug_tuple("Config").field(&s(m)).finish(),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
 
 fn fmt_message(message: &str) -> String {
     if message.is_empty() {

@@ -1,13 +1,19 @@
 //! The one shared, rate-aware request layer every tastytrade GET goes through.
 //!
-//! For each request: a concurrency permit ([`tokio::sync::Semaphore`]), a pacing token from
-//! [`Pacer`] (a client-side token bucket at the configured rate and burst that halves its rate after a
-//! 429 and climbs back slowly), a bearer token from [`super::auth::TokenManager`], a per-request timeout,
-//! then classification of the answer:
-//! - 2xx with valid JSON: done (and the pacer may speed up again);
-//! - 401: one token refresh and one retry, then [`ApiError::Unauthorized`];
-//! - 429: a global pause (`Retry-After` when present, else the backoff base) and a slower pace, then a
-//!   retry after exponential backoff with jitter;
+//! For each request, in this order: a concurrency permit ([`tokio::sync::Semaphore`]), a pacing
+//! token from [`Pacer`] (a client-side token bucket at the configured rate and burst; each 429
+//! multiplies the rate by 0.94, never below a tenth of the configured rate, each success by 1.03 up
+//! to the configured rate, so sporadic 429s cost only their retries and sustained ones slow the
+//! pace until it fits), then, only once the request may go, the bearer token
+//! from [`super::auth::TokenManager`] (so a request that waited never carries a token that expired
+//! meanwhile), a per-request timeout, then classification of the answer:
+//! - 2xx with valid JSON: done (and the pacer speeds up again);
+//! - 401: a token refresh and a retry; [`ApiError::Unauthorized`] after a second 401 for a young
+//!   token (first half of its life), or after 3 more for tokens near their expiry (a loaded server
+//!   may see the expiry before the client does);
+//! - 429: a slower pace (and a global pause when the server sent `Retry-After`), then a retry after
+//!   a short exponential backoff with jitter (`Retry-After` when present), through the pacer again;
+//!   up to `max_rate_limit_retries` times;
 //! - 5xx, timeouts, connection errors, truncated or invalid JSON bodies: retry with exponential backoff
 //!   with jitter (every request here is an idempotent GET);
 //! - 404: [`ApiError::NotFound`]; other 4xx: [`ApiError::Http`] at once.
@@ -168,9 +174,25 @@ fn jitter() -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Client-side pacing: a token bucket (`max_rate` per second, `burst`) whose rate halves after a 429
-/// (once per congestion episode, not once per 429 of requests already in flight) and then grows back
-/// by about one request per second each second, up to `max_rate`.
+/// Client-side pacing: a token bucket (`max_rate` per second, `burst`) whose rate follows every
+/// answer, AIMD-style with proportional steps:
+///
+/// - **Decrease**: each 429 multiplies the rate by [`DOWN`], never below the floor,
+///   `max_rate` × [`FLOOR`]: the pace slows, it never collapses.
+/// - **Increase**: each success multiplies a reduced rate by [`UP`], up to `max_rate`: from the
+///   floor back to full speed takes about 80 successes, from a single 429 three.
+/// - A `Retry-After` from the server pauses every request until it has passed.
+/// - The bucket's size shrinks and grows with the rate (`burst` × rate / `max_rate`): a sporadic
+///   429 barely touches the burst, so it does not cost the requests queued behind it their turn
+///   (emptying the bucket on every 429 made one 429 in a burst of 36 chains cost 2 s), while under
+///   sustained 429s the saved-up burst goes away with the rate.
+///
+/// The two steps balance when about a third of the answers are 429s (ln UP / (ln UP + ln 1/DOWN) ≈ 0.32). Below
+/// that share (sporadic 429s: a loaded server, a fault) the rate stays at or returns to
+/// `max_rate` and the 429s only cost their own retries; above it the rate falls geometrically
+/// until the server stops refusing so often. Against a real limit below `max_rate` the pace thus
+/// settles where about a third of the requests are refused at most (and a server whose limit is
+/// at the configured rate, as intended, sees the client at full speed).
 #[derive(Debug)]
 pub(crate) struct Pacer {
     state: Mutex<PacerState>,
@@ -179,15 +201,19 @@ pub(crate) struct Pacer {
     burst: f64,
 }
 
+/// Rate factor of a 429.
+pub(crate) const DOWN: f64 = 0.94;
+/// Rate factor of a success (until `max_rate`).
+pub(crate) const UP: f64 = 1.03;
+/// The lowest rate, as a fraction of the configured one.
+pub(crate) const FLOOR: f64 = 0.1;
+
 #[derive(Debug)]
 struct PacerState {
     tokens: f64,
-    /// Refill reference time; in the future while paused after a 429.
+    /// Refill reference time; in the future while paused after a `Retry-After`.
     last: Instant,
     rate: f64,
-    /// Bumped at each slow-down; a 429 for a request paced in an older generation is already
-    /// accounted for.
-    generation: u64,
 }
 
 impl Pacer {
@@ -197,29 +223,38 @@ impl Pacer {
                 tokens: burst,
                 last: Instant::now(),
                 rate,
-                generation: 0,
             }),
             max_rate: rate,
-            min_rate: rate.min(1.0),
+            min_rate: rate * FLOOR,
             burst,
         }
     }
 
-    /// Wait for a pacing token; returns the generation it was taken in.
-    pub(crate) async fn acquire(&self) -> u64 {
+    /// The bucket's size at `rate`: the burst shrinks with the rate (at least one request).
+    fn burst_at(&self, rate: f64) -> f64 {
+        (self.burst * rate / self.max_rate).max(1.0)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PacerState> {
+        // A panic elsewhere while holding the lock leaves a consistent state: keep using it.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wait for a pacing token.
+    pub(crate) async fn acquire(&self) {
         loop {
             let wait = {
-                let mut s = self.state.lock().expect("pacer lock");
+                let mut s = self.lock();
                 let now = Instant::now();
                 if now > s.last {
                     let refill = now.duration_since(s.last).as_secs_f64() * s.rate;
-                    s.tokens = (s.tokens + refill).min(self.burst);
+                    s.tokens = (s.tokens + refill).min(self.burst_at(s.rate));
                     s.last = now;
                 }
                 let pause = s.last.saturating_duration_since(now);
                 if pause.is_zero() && s.tokens >= 1.0 {
                     s.tokens -= 1.0;
-                    return s.generation;
+                    return;
                 }
                 pause + Duration::from_secs_f64((1.0 - s.tokens).max(0.0) / s.rate)
             };
@@ -227,33 +262,40 @@ impl Pacer {
         }
     }
 
-    /// A 429 answered a request paced in `generation`: pause everyone for `pause`, drop the burst
-    /// and, once per episode, halve the rate.
-    pub(crate) fn rate_limited(&self, generation: u64, pause: Duration) {
-        let mut s = self.state.lock().expect("pacer lock");
-        if generation == s.generation {
-            s.rate = (s.rate / 2.0).max(self.min_rate);
-            s.generation += 1;
-        }
-        s.tokens = s.tokens.min(0.0);
-        let until = Instant::now() + pause;
-        if until > s.last {
-            s.last = until;
+    /// A 429 came back: slow down and honour the server's `Retry-After`.
+    pub(crate) fn rate_limited(&self, retry_after: Option<Duration>) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        s.rate = (s.rate * DOWN).max(self.min_rate);
+        s.tokens = s.tokens.min(self.burst_at(s.rate));
+        if let Some(pause) = retry_after {
+            // Settle the refill up to now, then move the reference time past the pause.
+            if now > s.last {
+                let refill = now.duration_since(s.last).as_secs_f64() * s.rate;
+                s.tokens = (s.tokens + refill).min(self.burst_at(s.rate));
+            }
+            let until = now + pause;
+            if until > s.last {
+                s.last = until;
+            }
         }
     }
 
-    /// A request succeeded: grow a reduced rate back (additive increase).
+    /// A request succeeded: grow a reduced rate back.
     pub(crate) fn succeeded(&self) {
-        let mut s = self.state.lock().expect("pacer lock");
+        let mut s = self.lock();
         if s.rate < self.max_rate {
-            s.rate = (s.rate + 1.0 / s.rate).min(self.max_rate);
+            s.rate = (s.rate * UP).min(self.max_rate);
         }
     }
 
     pub(crate) fn rate(&self) -> f64 {
-        self.state.lock().expect("pacer lock").rate
+        self.lock().rate
     }
 }
+
+/// Retries after a 401 for a token in the second half of its life (see `get_inner`).
+pub(crate) const MAX_STALE_401_RETRIES: u32 = 3;
 
 /// Settings of the request layer.
 #[derive(Debug, Clone)]
@@ -262,6 +304,8 @@ pub(crate) struct HttpSettings {
     pub max_retries: u32,
     pub max_rate_limit_retries: u32,
     pub backoff: Backoff,
+    /// Backoff of a retry after a 429 without `Retry-After` (short: the pacer does the slowing).
+    pub rate_limit_backoff: Backoff,
 }
 
 /// One GET to make.
@@ -294,9 +338,10 @@ enum Attempt {
         rate_limited: bool,
         retry_after: Option<Duration>,
     },
-    /// 401 with the token of this generation.
+    /// 401 with the token of this generation (`fresh`: sent in the first half of its life).
     Unauthorized {
         token_generation: u64,
+        fresh: bool,
     },
     Fail(ApiError),
 }
@@ -316,6 +361,7 @@ impl RequestLayer {
         let mut retries = 0u32;
         let mut rate_limit_retries = 0u32;
         let mut auth_retried = false;
+        let mut stale_401s = 0u32;
         let mut first = true;
         loop {
             let attempt = {
@@ -324,24 +370,27 @@ impl RequestLayer {
                     .acquire()
                     .await
                     .map_err(|_| ApiError::Config("request layer closed".into()))?;
+                self.pacer.acquire().await;
+                // The token is taken after pacing, right before sending: a request that waited in
+                // the queue never carries a token that expired meanwhile.
                 let token = self.auth.access_token().await?;
-                let generation = self.pacer.acquire().await;
+                let fresh = TokenManager::is_fresh_token(&token);
                 self.counters
                     .record(req.endpoint, Event::Sent { retry: !first });
                 first = false;
-                let attempt = self
+                let mut attempt = self
                     .attempt(req, token.secret.expose(), token.generation)
                     .await;
+                if let Attempt::Unauthorized { fresh: f, .. } = &mut attempt {
+                    *f = fresh;
+                }
                 if let Attempt::Again {
                     rate_limited: true,
                     retry_after,
                     ..
                 } = &attempt
                 {
-                    self.pacer.rate_limited(
-                        generation,
-                        retry_after.unwrap_or(self.settings.backoff.base),
-                    );
+                    self.pacer.rate_limited(*retry_after);
                 }
                 attempt
             };
@@ -351,14 +400,25 @@ impl RequestLayer {
                     return Ok(v);
                 }
                 Attempt::Fail(e) => return Err(e),
-                Attempt::Unauthorized { token_generation } => {
-                    if auth_retried {
+                Attempt::Unauthorized {
+                    token_generation,
+                    fresh,
+                } => {
+                    // A 401 for a token in the second half of its life may be an expiry the
+                    // server saw first (a loaded server, clocks): refresh and retry, a few times
+                    // at most. A 401 for a young token is a refusal: one refresh, one retry.
+                    let give_up = if fresh {
+                        std::mem::replace(&mut auth_retried, true)
+                    } else {
+                        stale_401s += 1;
+                        stale_401s > MAX_STALE_401_RETRIES
+                    };
+                    if give_up {
                         return Err(ApiError::Unauthorized {
                             endpoint: req.endpoint.to_string(),
                             context: req.context.clone(),
                         });
                     }
-                    auth_retried = true;
                     self.auth.token_rejected(token_generation).await?;
                 }
                 Attempt::Again {
@@ -366,12 +426,16 @@ impl RequestLayer {
                     rate_limited,
                     retry_after,
                 } => {
-                    let (used, limit) = if rate_limited {
+                    let (used, limit, backoff) = if rate_limited {
                         rate_limit_retries += 1;
-                        (rate_limit_retries, self.settings.max_rate_limit_retries)
+                        (
+                            rate_limit_retries,
+                            self.settings.max_rate_limit_retries,
+                            self.settings.rate_limit_backoff,
+                        )
                     } else {
                         retries += 1;
-                        (retries, self.settings.max_retries)
+                        (retries, self.settings.max_retries, self.settings.backoff)
                     };
                     if used > limit {
                         return Err(match error {
@@ -385,7 +449,7 @@ impl RequestLayer {
                             e => e,
                         });
                     }
-                    let backoff = self.settings.backoff.delay(used - 1);
+                    let backoff = backoff.delay(used - 1);
                     let wait = match retry_after {
                         Some(ra) => ra.max(backoff / 4),
                         None => backoff,
@@ -415,7 +479,10 @@ impl RequestLayer {
             Err(e) if (200..300).contains(&status) => {
                 self.counters.record(req.endpoint, Event::BadBody);
                 return Attempt::Again {
-                    error: decode_error(req, format!("body cut short: {}", e.without_url())),
+                    error: decode_error(
+                        req,
+                        short(&format!("body cut short: {}", e.without_url())),
+                    ),
                     rate_limited: false,
                     retry_after: None,
                 };
@@ -428,7 +495,7 @@ impl RequestLayer {
                 Err(e) => {
                     self.counters.record(req.endpoint, Event::BadBody);
                     Attempt::Again {
-                        error: decode_error(req, format!("invalid JSON ({e})")),
+                        error: decode_error(req, short(&format!("invalid JSON ({e})"))),
                         rate_limited: false,
                         retry_after: None,
                     }
@@ -436,7 +503,10 @@ impl RequestLayer {
             },
             401 => {
                 self.counters.record(req.endpoint, Event::Unauthorized);
-                Attempt::Unauthorized { token_generation }
+                Attempt::Unauthorized {
+                    token_generation,
+                    fresh: true,
+                }
             }
             429 => {
                 self.counters.record(req.endpoint, Event::RateLimited);
@@ -533,7 +603,7 @@ pub(crate) fn transport_detail(e: &reqwest::Error) -> String {
     if parts.is_empty() {
         head.to_string()
     } else {
-        format!("{head}: {}", parts.join(": "))
+        short(&format!("{head}: {}", parts.join(": ")))
     }
 }
 
@@ -543,15 +613,10 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(60.0)))
 }
 
-/// A server message cut to a readable length.
+/// A server message made safe to show: scrubbed of every secret and cut to a readable length
+/// ([`super::secret::server_text`]).
 pub(crate) fn short(s: &str) -> String {
-    const MAX: usize = 200;
-    if s.chars().count() <= MAX {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(MAX).collect();
-        format!("{cut}...")
-    }
+    super::secret::server_text(s)
 }
 
 /// Percent-encode one query value or path segment: everything but `A-Z a-z 0-9 - . _ ~`.
@@ -613,32 +678,60 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn pacer_bursts_then_paces_and_backs_off() {
-        let p = Pacer::new(1000.0, 5.0);
+    async fn pacer_slows_per_429_never_collapses_and_recovers() {
+        let p = Pacer::new(20.0, 5.0);
         for _ in 0..5 {
-            assert_eq!(p.acquire().await, 0);
+            p.acquire().await;
         }
-        p.rate_limited(0, Duration::from_millis(1));
-        assert_eq!(p.rate(), 500.0);
-        // A second 429 from the same episode does not halve again.
-        p.rate_limited(0, Duration::from_millis(1));
-        assert_eq!(p.rate(), 500.0);
-        assert_eq!(p.acquire().await, 1);
-        p.rate_limited(1, Duration::ZERO);
-        assert_eq!(p.rate(), 250.0);
-        p.succeeded();
-        assert!(p.rate() > 250.0 && p.rate() < 251.0);
-        // About one request per second more per second of traffic: 10,000 successes at ~250/s.
-        for _ in 0..10_000 {
+        p.rate_limited(None);
+        assert!((p.rate() - 20.0 * DOWN).abs() < 1e-9);
+        for _ in 0..3 {
             p.succeeded();
         }
-        assert!(p.rate() > 280.0 && p.rate() < 300.0, "{}", p.rate());
-        let slow = Pacer::new(4.0, 1.0);
-        slow.rate_limited(0, Duration::ZERO);
-        assert_eq!(slow.rate(), 2.0);
-        for _ in 0..100 {
-            slow.succeeded();
+        assert_eq!(p.rate(), 20.0);
+        // A third of the answers refused, in any order: the pace stays near the top.
+        for i in 0..300 {
+            if i % 10 < 3 {
+                p.rate_limited(None);
+            } else {
+                p.succeeded();
+            }
         }
-        assert_eq!(slow.rate(), 4.0);
+        assert!(p.rate() > 15.0, "{}", p.rate());
+        // Nothing but 429s: down to the floor, never below it.
+        for _ in 0..500 {
+            p.rate_limited(None);
+        }
+        assert_eq!(p.rate(), 20.0 * FLOOR);
+        // Half refused: keeps falling (a real limit well below the configured rate).
+        let q = Pacer::new(20.0, 5.0);
+        for i in 0..100 {
+            if i % 2 == 0 {
+                q.rate_limited(None);
+            } else {
+                q.succeeded();
+            }
+        }
+        assert!(q.rate() < 10.0, "{}", q.rate());
+        // And the pace recovers once the 429s stop.
+        for _ in 0..80 {
+            p.succeeded();
+        }
+        assert_eq!(p.rate(), 20.0);
+        let share = UP.ln() / (UP.ln() + (1.0 / DOWN).ln());
+        assert!((share - 0.323).abs() < 0.001, "{share}");
+    }
+
+    #[tokio::test]
+    async fn retry_after_pauses_everyone() {
+        let p = Pacer::new(1000.0, 10.0);
+        p.rate_limited(Some(Duration::from_millis(150)));
+        let t = Instant::now();
+        p.acquire().await;
+        assert!(
+            t.elapsed() >= Duration::from_millis(140),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

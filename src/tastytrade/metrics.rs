@@ -6,6 +6,13 @@
 //! `historical-volatility-{30,60,90}-day` and `iv-hv-30-day-difference` are percent points on the wire
 //! and are divided by 100. Symbols the server leaves out of its answer become
 //! [`super::Outcome::NotFound`] for that symbol, not an error of the batch.
+//!
+//! Field-name variants seen in the wild are accepted: the rank as `implied-volatility-index-rank`
+//! (the live service) or `implied-volatility-rank` (the published OpenAPI spec), the liquidity
+//! rating as `liquidity-rating` or `liquidity`; every number as a JSON number or a numeric string
+//! and every text as a string or a number. No range is checked here: a value outside its physical
+//! range (IV `"50"`, rank `-5`, rating `99`) arrives as sent, and the pipeline's plausibility
+//! checks turn it into a warning.
 
 use super::batch::{self, Batch};
 use super::client::TastytradeClient;
@@ -47,8 +54,9 @@ pub struct MarketMetrics {
     pub hv_90d: Option<f64>,
     /// `iv-hv-30-day-difference` (percent points on the wire).
     pub iv_hv_30d_difference: Option<f64>,
-    /// Stars, 0..5 (4 is high).
-    pub liquidity_rating: Option<u8>,
+    /// Stars, 0..5 (4 is high): `liquidity-rating` (or the OpenAPI name `liquidity`), as sent: an
+    /// out-of-range value (`99`, `-1`) is passed through for the pipeline's plausibility check.
+    pub liquidity_rating: Option<i64>,
     /// `liquidity-value`, a raw measure.
     pub liquidity_value: Option<f64>,
     /// `liquidity-rank`: can exceed 1, not a percentile.
@@ -89,9 +97,7 @@ impl MarketMetrics {
             hv_60d: row.percent("historical-volatility-60-day"),
             hv_90d: row.percent("historical-volatility-90-day"),
             iv_hv_30d_difference: row.percent("iv-hv-30-day-difference"),
-            liquidity_rating: row
-                .int("liquidity-rating")
-                .and_then(|r| u8::try_from(r).ok()),
+            liquidity_rating: row.int("liquidity-rating").or_else(|| row.int("liquidity")),
             liquidity_value: row.num("liquidity-value"),
             liquidity_rank: row.num("liquidity-rank"),
             beta: row.num("beta"),

@@ -36,13 +36,18 @@
 //! - Auth ([`auth`]): refresh-token grant, proactive refresh (60 s margin, at most half of
 //!   `expires_in`), one refresh in flight, on 401 one refresh and one retry, `invalid_grant` final,
 //!   transient token failures retried with backoff.
-//! - Requests ([`http`]): a concurrency bound, a client-side token bucket (default 20/s, burst 40) that
-//!   slows down after a 429, backoff with jitter on 429 / 5xx / timeouts / connection errors / broken
-//!   JSON (honouring `Retry-After`), a per-request timeout, counters.
+//! - Requests ([`http`]): a concurrency bound, a client-side token bucket (default 20/s, burst 40)
+//!   whose rate each 429 lowers (×0.94, never below a tenth) and each success raises back (×1.03),
+//!   the access token taken only once pacing lets the request go, backoff with jitter on 429 (short)
+//!   / 5xx / timeouts / connection errors / broken JSON (honouring `Retry-After`), a per-request
+//!   timeout, counters.
 //! - Batches ([`batch`]): chunked (metrics 100, by-type at most 100), concurrent, failed chunks split.
 //! - Decoding ([`decode`]): every field but `symbol` optional, numbers as strings or numbers, `"NaN"`
 //!   and empty as `None`, unknown fields ignored, scales normalised to fractions once ([`metrics`]).
-//! - Secrets ([`secret`]): credentials and tokens print as `[redacted]` everywhere.
+//! - Secrets ([`secret`]): credentials and tokens print as `[redacted]` everywhere; every secret
+//!   registers with one process-wide scrubber, and every text from a server (error bodies, codes,
+//!   URLs, DXLink `ERROR` frames) is bounded and scrubbed of every secret in every encoding (raw,
+//!   percent- and form-encoded, JSON-escaped, HTML entities) before it is stored in an error.
 
 pub mod auth;
 pub mod batch;

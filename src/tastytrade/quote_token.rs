@@ -47,7 +47,7 @@ pub fn decode_quote_token(body: &Value) -> Result<QuoteToken, DecodeError> {
 /// Accept `wss://` anywhere, `ws://` only to a loopback host (`127.0.0.0/8`, `::1`, `localhost`).
 pub fn check_dxlink_url(url: &str) -> Result<(), ApiError> {
     let insecure = || ApiError::InsecureUrl {
-        url: url.to_string(),
+        url: super::secret::server_text(url),
     };
     let parsed = reqwest::Url::parse(url).map_err(|_| insecure())?;
     let host = parsed.host_str().ok_or_else(insecure)?;

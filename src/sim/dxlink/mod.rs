@@ -7,12 +7,14 @@
 //! - [`events`]: event types, field catalogues, `FEED_DATA` encoding (COMPACT and FULL);
 //! - [`feed`]: a channel's `FEED_SETUP` / `FEED_CONFIG` state;
 //! - [`snapshot`]: candle snapshot scheduling and streaming, with faults;
+//! - [`fixtures`]: candle files served instead of synthetic candles (`--fixtures DIR`);
 //! - [`session`]: the connection's state machine (handshake, auth, channels, subscriptions);
 //! - [`connection`]: the socket loop.
 
 pub mod connection;
 pub mod events;
 pub mod feed;
+pub mod fixtures;
 pub mod protocol;
 pub mod session;
 pub mod snapshot;

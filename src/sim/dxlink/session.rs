@@ -10,6 +10,9 @@
 //! lenient where it is (early AUTH, no or repeated `FEED_SETUP`, `reset` with `add`, `remove`
 //! without `fromTime`). Client input never panics the server: anything malformed is an `ERROR`.
 //!
+//! Candle subscriptions read the symbol's fixture file first when the market serves fixtures
+//! ([`super::fixtures`]); a broken file is an `ERROR` for that subscription.
+//!
 //! Quote and Summary subscriptions ("tickers") are answered with one event each from
 //! `market.quote(symbol)`, after the latency of a one-event snapshot
 //! ([`LatencyProfile::ticker`](crate::sim::LatencyProfile::ticker): 251 ms under `seed`, at once
@@ -20,6 +23,7 @@
 
 use super::events::{EventType, FeedData, QuoteEvent, SummaryEvent};
 use super::feed::FeedConfig;
+use super::fixtures;
 use super::protocol::{
     self, decode, parse_envelope, Auth, ChannelRequest, Envelope, ErrorKind, FeedSetup,
     FeedSubscription, Setup, SubEntry,
@@ -531,11 +535,24 @@ impl Session {
                 .dxlink_subscriptions
                 .fetch_add(1, Ordering::Relaxed);
             match t {
-                EventType::Candle => channel.snapshots.enqueue(Request {
-                    symbol: e.symbol,
-                    from_time: e.from_time.unwrap_or(0),
-                    planned: Planned::roll(state.faults()),
-                }),
+                EventType::Candle => {
+                    let fixture = match &state.options.fixtures {
+                        None => None,
+                        Some(dir) => match fixtures::load(dir, &e.symbol) {
+                            Ok(f) => f.map(Arc::new),
+                            Err(message) => {
+                                errors.push((ErrorKind::Unknown, message));
+                                continue;
+                            }
+                        },
+                    };
+                    let request = Request {
+                        symbol: e.symbol,
+                        from_time: e.from_time.unwrap_or(0),
+                        planned: Planned::roll(state.faults()),
+                    };
+                    channel.snapshots.enqueue_fixture(request, fixture)
+                }
                 EventType::Quote | EventType::Summary => channel.tickers.push_back(Ticker {
                     due: now + state.latency().ticker(),
                     event_type: t,

@@ -9,6 +9,10 @@
 //! snapshot per [`Scheduler::run_due`] call, so snapshots in progress interleave message by message.
 //! At latency `none` everything is due at once and nothing sleeps.
 //!
+//! Fixtures: a snapshot queued with a [`CandleFixture`] ([`Scheduler::enqueue_fixture`];
+//! `--fixtures DIR`, see [`super::fixtures`]) sends the file's candles instead of the market's,
+//! through the same batching, timing and faults.
+//!
 //! Faults: `empty`, `snip`, `reconfig` and `full` are rolled per snapshot ([`Planned::roll`]);
 //! `ws_drop` is rolled per socket by the session and spent on the socket's first snapshot that
 //! spans at least two messages, which is cut off after about half of them.
@@ -17,6 +21,7 @@ use super::events::{
     CandleEvent, EventType, FeedData, SNAPSHOT_BEGIN, SNAPSHOT_END, SNAPSHOT_SNIP,
 };
 use super::feed::FeedConfig;
+use super::fixtures::{CandleFixture, FixtureCandle};
 use crate::candle::Candle;
 use crate::sim::faults::{Fault, Faults};
 use crate::sim::latency::{ms, LatencyProfile};
@@ -85,13 +90,23 @@ pub enum Outcome {
     DropSocket,
 }
 
+/// Where a snapshot's events come from.
+enum Source {
+    /// The empty-history form.
+    Empty,
+    /// The market's candles, ascending; the next one to send is `next - 1` (newest first).
+    Market { candles: Arc<[Candle]>, next: usize },
+    /// A fixture's candles in send order; the next one to send is `sent`.
+    Fixture {
+        fixture: Arc<CandleFixture>,
+        events: Vec<FixtureCandle>,
+    },
+}
+
 /// A snapshot in progress.
 struct Stream {
     req: Request,
-    /// The symbol's candles, ascending; `None` sends the empty-history form.
-    candles: Option<Arc<[Candle]>>,
-    /// The next candle to send is `next - 1` (newest first).
-    next: usize,
+    source: Source,
     /// Events in the whole snapshot and events sent so far.
     total: usize,
     sent: usize,
@@ -112,30 +127,46 @@ enum Step {
 }
 
 impl Stream {
-    fn start(req: Request, now: Instant, env: Env<'_>) -> Stream {
+    fn start(
+        req: Request,
+        fixture: Option<Arc<CandleFixture>>,
+        now: Instant,
+        env: Env<'_>,
+    ) -> Stream {
         env.stats.dxlink_snapshots.fetch_add(1, Ordering::Relaxed);
         let (base, attributes) = split_candle_symbol(&req.symbol);
-        let candles = if is_daily(attributes) {
-            env.market.candles(base)
+        let (source, available) = if let Some(fixture) = fixture {
+            env.stats.fixture(&fixture.name);
+            let events = fixture.send_order(req.from_time);
+            let n = events.len();
+            (Source::Fixture { fixture, events }, n)
         } else {
-            None
+            let candles = if is_daily(attributes) {
+                env.market.candles(base)
+            } else {
+                None
+            };
+            match candles {
+                Some(candles) => {
+                    let len = candles.len();
+                    let lo = candles.partition_point(|x| x.time < req.from_time);
+                    (Source::Market { candles, next: len }, len - lo)
+                }
+                None => (Source::Empty, 0),
+            }
         };
-        let (lo, len) = candles.as_deref().map_or((0, 0), |c| {
-            (c.partition_point(|x| x.time < req.from_time), c.len())
-        });
-        let available = len - lo;
         let planned = req.planned;
         let empty = available == 0 || planned.empty;
         if available > 0 && planned.empty {
             env.stats.fault(Fault::Empty.name());
         }
-        let (candles, total, snipped) = if empty {
-            (None, 1, false)
+        let (source, total, snipped) = if empty {
+            (Source::Empty, 1, false)
         } else if planned.snip && available >= 2 {
             env.stats.fault(Fault::Snip.name());
-            (candles, available / 2, true)
+            (source, available / 2, true)
         } else {
-            (candles, available, false)
+            (source, available, false)
         };
         let limits = &env.latency.dxlink_limits;
         let mut batch = limits.max_candles_per_message.max(1);
@@ -150,8 +181,7 @@ impl Stream {
         let dx = &env.latency.dxlink;
         let due = now + ms(dx.snapshot_ms + dx.per_candle_ms * first as f64);
         Stream {
-            candles,
-            next: if empty { 0 } else { len },
+            source,
             total,
             sent: 0,
             snipped,
@@ -196,9 +226,14 @@ impl Stream {
         }
         let symbol = self.req.symbol.as_str();
         let mut events = Vec::with_capacity(size);
-        match self.candles.as_deref() {
-            None => events.push(CandleEvent::empty_history(symbol)),
-            Some(candles) => {
+        let end = if self.snipped {
+            SNAPSHOT_SNIP
+        } else {
+            SNAPSHOT_END
+        };
+        match &mut self.source {
+            Source::Empty => events.push(CandleEvent::empty_history(symbol)),
+            Source::Market { candles, next } => {
                 for k in 0..size {
                     let at = self.sent + k;
                     let mut flags = 0;
@@ -206,16 +241,24 @@ impl Stream {
                         flags |= SNAPSHOT_BEGIN;
                     }
                     if at + 1 == self.total {
-                        flags |= if self.snipped {
-                            SNAPSHOT_SNIP
-                        } else {
-                            SNAPSHOT_END
-                        };
+                        flags |= end;
                     }
-                    let c = &candles[self.next - 1 - k];
+                    let c = &candles[*next - 1 - k];
                     events.push(CandleEvent::from_candle(symbol, c, flags));
                 }
-                self.next -= size;
+                *next -= size;
+                env.stats
+                    .dxlink_candles
+                    .fetch_add(size as u64, Ordering::Relaxed);
+            }
+            Source::Fixture {
+                fixture,
+                events: fx,
+            } => {
+                for (k, c) in fx.iter().skip(self.sent).take(size).enumerate() {
+                    let flags = fixture.flags(c, self.sent + k, self.total, end);
+                    events.push(c.event(symbol, flags));
+                }
                 env.stats
                     .dxlink_candles
                     .fetch_add(size as u64, Ordering::Relaxed);
@@ -247,7 +290,8 @@ impl Stream {
 /// The snapshots of one channel: queued FIFO, a bounded number in progress.
 #[derive(Default)]
 pub struct Scheduler {
-    queue: VecDeque<Request>,
+    /// Requests not started yet, with the fixture to send instead of the market's candles.
+    queue: VecDeque<(Request, Option<Arc<CandleFixture>>)>,
     active: Vec<Stream>,
 }
 
@@ -255,14 +299,19 @@ impl Scheduler {
     /// Queue a snapshot; one already queued or in progress for the same symbol is replaced (a new
     /// `fromTime` overwrites the subscription).
     pub fn enqueue(&mut self, req: Request) {
+        self.enqueue_fixture(req, None);
+    }
+
+    /// [`Scheduler::enqueue`], sending `fixture`'s candles (when given) instead of the market's.
+    pub fn enqueue_fixture(&mut self, req: Request, fixture: Option<Arc<CandleFixture>>) {
         self.cancel(&req.symbol);
-        self.queue.push_back(req);
+        self.queue.push_back((req, fixture));
     }
 
     /// Stop a queued or in-progress snapshot of `symbol`; false when there was none.
     pub fn cancel(&mut self, symbol: &str) -> bool {
         let before = self.queue.len() + self.active.len();
-        self.queue.retain(|r| r.symbol != symbol);
+        self.queue.retain(|(r, _)| r.symbol != symbol);
         self.active.retain(|s| s.req.symbol != symbol);
         before != self.queue.len() + self.active.len()
     }
@@ -282,10 +331,10 @@ impl Scheduler {
     pub fn promote(&mut self, now: Instant, env: Env<'_>) {
         let limit = env.latency.dxlink_limits.max_snapshots_per_channel.max(1);
         while self.active.len() < limit {
-            let Some(req) = self.queue.pop_front() else {
+            let Some((req, fixture)) = self.queue.pop_front() else {
                 break;
             };
-            self.active.push(Stream::start(req, now, env));
+            self.active.push(Stream::start(req, fixture, now, env));
         }
     }
 

@@ -67,10 +67,8 @@ fn produce(state: &SimState, p: &ChainPath) -> Result<Reply, ApiError> {
     } else {
         chains::FLAT_REQUIRED
     };
-    if let Some(dir) = &state.options.fixtures {
-        if let Some(body) = fixtures::load(dir, &context)? {
-            return Ok(Reply::rows(body, keep));
-        }
+    if let Some(body) = fixtures::serve(state, &context)? {
+        return Ok(Reply::rows(body, keep));
     }
     if p.nested {
         // Serialised once per symbol and market (the market is deterministic for its date).

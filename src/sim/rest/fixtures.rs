@@ -4,9 +4,13 @@
 //! `DIR/option-chains/AAPL/nested.json`, `DIR/instruments/futures.json`) is the answer to that
 //! request. Files may hold the full envelope (`{"data": ..., "context": ...}`) or only the `data`
 //! member, as some recorded captures do; the latter are wrapped. List endpoints keep only the rows
-//! whose `symbol` was requested ([`retain_symbols`]); the rest serve the file verbatim.
+//! whose `symbol` was requested ([`retain_symbols`]); the rest serve the file verbatim. Values are
+//! never checked or corrected: hostile ones (an IV index of `"50"`, a rank of `"-5"`, bid above ask,
+//! another underlying's chain) reach the client exactly as written. Every answer served from a file
+//! is counted in `/__sim/stats` under `fixtures`, by request path.
 
 use super::reply::ApiError;
+use crate::sim::SimState;
 use serde_json::{json, Value};
 use std::path::{Component, Path, PathBuf};
 
@@ -44,6 +48,19 @@ pub fn load(dir: &Path, request_path: &str) -> Result<Option<Value>, ApiError> {
     let value: Value = serde_json::from_slice(&text)
         .map_err(|e| ApiError::internal(format!("fixture {} is not JSON: {e}", file.display())))?;
     Ok(Some(wrap(value, request_path)))
+}
+
+/// The fixture answering `request_path` when the market serves fixtures and a file matches,
+/// counted in the stats.
+pub fn serve(state: &SimState, request_path: &str) -> Result<Option<Value>, ApiError> {
+    let Some(dir) = &state.options.fixtures else {
+        return Ok(None);
+    };
+    let body = load(dir, request_path)?;
+    if body.is_some() {
+        state.stats.fixture(request_path);
+    }
+    Ok(body)
 }
 
 /// A full envelope from a file holding either the envelope or only its `data` member.

@@ -55,10 +55,8 @@ pub async fn option_chains(
         } else {
             format!("{CHAINS_PREFIX}{code}")
         };
-        if let Some(dir) = &state.options.fixtures {
-            if let Some(body) = fixtures::load(dir, &context)? {
-                return Ok(Reply::plain(body));
-            }
+        if let Some(body) = fixtures::serve(&state, &context)? {
+            return Ok(Reply::plain(body));
         }
         let chain = Some(code.as_str())
             .filter(|c| !c.is_empty())
@@ -132,10 +130,8 @@ pub async fn instruments(
         Endpoint::new("instruments-futures", n, latency).reject(filter.as_ref().err().cloned());
     gate::serve(&state, &headers, ep, || {
         let filter = filter.as_ref().map_err(Clone::clone)?;
-        if let Some(dir) = &state.options.fixtures {
-            if let Some(body) = fixtures::load(dir, INSTRUMENTS_PATH)? {
-                return Ok(Reply::rows(body, shape::CONTRACT_REQUIRED));
-            }
+        if let Some(body) = fixtures::serve(&state, INSTRUMENTS_PATH)? {
+            return Ok(Reply::rows(body, shape::CONTRACT_REQUIRED));
         }
         let mut rows = Vec::new();
         for p in state.market.futures_products() {
@@ -165,10 +161,8 @@ pub async fn products(State(state): State<Arc<SimState>>, headers: HeaderMap) ->
     let latency = ms(state.latency().rest.other_ms);
     let ep = Endpoint::new("instruments-future-products", 0, latency);
     gate::serve(&state, &headers, ep, || {
-        if let Some(dir) = &state.options.fixtures {
-            if let Some(body) = fixtures::load(dir, PRODUCTS_PATH)? {
-                return Ok(Reply::rows(body, shape::PRODUCT_REQUIRED));
-            }
+        if let Some(body) = fixtures::serve(&state, PRODUCTS_PATH)? {
+            return Ok(Reply::rows(body, shape::PRODUCT_REQUIRED));
         }
         let rows = state
             .market

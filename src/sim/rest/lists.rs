@@ -44,11 +44,9 @@ pub fn rows<T>(
     lookup: impl Fn(&str) -> Option<T>,
     row: impl Fn(&T) -> Value,
 ) -> Result<Reply, ApiError> {
-    if let Some(dir) = &state.options.fixtures {
-        if let Some(mut body) = fixtures::load(dir, path)? {
-            fixtures::retain_symbols(&mut body, symbols);
-            return Ok(Reply::rows(body, required));
-        }
+    if let Some(mut body) = fixtures::serve(state, path)? {
+        fixtures::retain_symbols(&mut body, symbols);
+        return Ok(Reply::rows(body, required));
     }
     let mut seen = HashSet::new();
     let items = symbols
