@@ -1,14 +1,18 @@
 //! Configuration: `config/volscreen.toml` (compiled in as the defaults) and `--config FILE` on top.
 //!
-//! A user file has the same shape as the built-in one and may leave any key out: missing keys keep
-//! the built-in value (each section's `Default` is the built-in section), user profiles are added to
-//! or replace the built-in ones. Unknown keys, wrong types and out-of-range values are errors that
+//! A user file has the same shape as the built-in one and may leave any key out: the user's TOML is
+//! merged over the built-in TOML (section by section, key by key; a user profile replaces a built-in
+//! profile of the same name) and the result is deserialised once, so missing keys keep the built-in
+//! value. The built-in file must have every key (no struct has a serde default), and each section's
+//! `Default` is its built-in value. Unknown keys, wrong types and out-of-range values are errors that
 //! name `file:line:column`. [`Config::profile`] resolves a profile name into filter [`Thresholds`].
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 /// The built-in configuration text.
 pub const BUILTIN_TOML: &str = include_str!("../config/volscreen.toml");
@@ -17,7 +21,7 @@ pub const BUILTIN_NAME: &str = "config/volscreen.toml (built in)";
 
 /// Scan-wide settings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ScanConfig {
     pub default_profile: String,
     pub timeout_secs: f64,
@@ -31,7 +35,7 @@ pub struct ScanConfig {
 
 /// REST request layer settings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct RestConfig {
     pub concurrency: usize,
     pub rate_per_sec: f64,
@@ -45,7 +49,7 @@ pub struct RestConfig {
 
 /// DXLink candle pool settings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct DxLinkSettings {
     pub connections: usize,
     pub channels_per_connection: usize,
@@ -57,7 +61,7 @@ pub struct DxLinkSettings {
 
 /// Filter thresholds (the `[filters]` section is the `balanced` profile).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     pub vrp_structural_min: f64,
     pub vrp_tactical_min: f64,
@@ -72,7 +76,7 @@ pub struct Thresholds {
 
 /// Score weights and saturation points.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ScoreWeights {
     pub premium: f64,
     pub iv_percentile: f64,
@@ -100,7 +104,7 @@ pub struct ProfileOverrides {
 
 /// The whole configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     pub scan: ScanConfig,
     pub rest: RestConfig,
@@ -123,137 +127,33 @@ pub enum ConfigError {
 
 fn builtin() -> &'static Config {
     static BUILTIN: OnceLock<Config> = OnceLock::new();
+    // No struct has `#[serde(default)]`: a key missing from the built-in file is an error here
+    // (a build bug, caught by the tests), so every merged configuration has every key.
     BUILTIN.get_or_init(|| {
-        let raw: RawBuiltin = toml::from_str(BUILTIN_TOML)
-            .unwrap_or_else(|e| panic!("{BUILTIN_NAME} is invalid: {e}"));
-        raw.0
+        toml::from_str(BUILTIN_TOML).unwrap_or_else(|e| panic!("{BUILTIN_NAME} is invalid: {e}"))
     })
 }
 
-/// Parses the built-in file with every section required (so a key missing there is a build bug).
-struct RawBuiltin(Config);
-
-impl<'de> Deserialize<'de> for RawBuiltin {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Strict {
-            scan: StrictScan,
-            rest: StrictRest,
-            dxlink: StrictDx,
-            filters: StrictThresholds,
-            score: StrictScore,
-            profiles: BTreeMap<String, ProfileOverrides>,
+/// The user's document merged over the built-in one, two levels deep: a user key inside a section
+/// (`[rest] concurrency`, `[profiles] mine`) replaces the built-in entry of that name, so a user
+/// profile replaces a built-in profile of the same name as a whole. Values keep their spans, so an
+/// error in a user value or an unknown user key points into the user's text.
+fn merge<'i>(base: &mut DeTable<'i>, user: DeTable<'i>) {
+    for (key, value) in user {
+        let span = value.span();
+        match (base.get_mut(&key).map(Spanned::get_mut), value.into_inner()) {
+            (Some(DeValue::Table(section)), DeValue::Table(entries)) => {
+                for (k, v) in entries {
+                    // Remove first so that the key, too, carries the user's span.
+                    section.remove(&k);
+                    section.insert(k, v);
+                }
+            }
+            (_, value) => {
+                base.remove(&key);
+                base.insert(key, Spanned::new(span, value));
+            }
         }
-        // Mirrors without `default`: every key must be present in the built-in file.
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct StrictScan {
-            default_profile: String,
-            timeout_secs: f64,
-            hv_floor: f64,
-            target_dte: i32,
-            dte_min: i32,
-            dte_max: i32,
-            earnings_event_days: i32,
-            candle_history_days: i32,
-        }
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct StrictRest {
-            concurrency: usize,
-            rate_per_sec: f64,
-            burst: f64,
-            timeout_secs: f64,
-            max_retries: u32,
-            metrics_chunk: usize,
-            by_type_chunk: usize,
-            speculative_chains: usize,
-        }
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct StrictDx {
-            connections: usize,
-            channels_per_connection: usize,
-            snapshots_per_channel: usize,
-            symbol_deadline_secs: f64,
-            connect_timeout_secs: f64,
-            quote_deadline_secs: f64,
-        }
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct StrictThresholds {
-            vrp_structural_min: f64,
-            vrp_tactical_min: f64,
-            iv_percentile_min: f64,
-            liquidity_rating_min: u8,
-            price_min: f64,
-            slippage_max: f64,
-            vtr_min: f64,
-            earnings_allowed: bool,
-        }
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct StrictScore {
-            premium: f64,
-            iv_percentile: f64,
-            trend: f64,
-            expected_move: f64,
-            liquidity: f64,
-            premium_cap: f64,
-            move_cap: f64,
-        }
-        let s = Strict::deserialize(d)?;
-        Ok(RawBuiltin(Config {
-            scan: ScanConfig {
-                default_profile: s.scan.default_profile,
-                timeout_secs: s.scan.timeout_secs,
-                hv_floor: s.scan.hv_floor,
-                target_dte: s.scan.target_dte,
-                dte_min: s.scan.dte_min,
-                dte_max: s.scan.dte_max,
-                earnings_event_days: s.scan.earnings_event_days,
-                candle_history_days: s.scan.candle_history_days,
-            },
-            rest: RestConfig {
-                concurrency: s.rest.concurrency,
-                rate_per_sec: s.rest.rate_per_sec,
-                burst: s.rest.burst,
-                timeout_secs: s.rest.timeout_secs,
-                max_retries: s.rest.max_retries,
-                metrics_chunk: s.rest.metrics_chunk,
-                by_type_chunk: s.rest.by_type_chunk,
-                speculative_chains: s.rest.speculative_chains,
-            },
-            dxlink: DxLinkSettings {
-                connections: s.dxlink.connections,
-                channels_per_connection: s.dxlink.channels_per_connection,
-                snapshots_per_channel: s.dxlink.snapshots_per_channel,
-                symbol_deadline_secs: s.dxlink.symbol_deadline_secs,
-                connect_timeout_secs: s.dxlink.connect_timeout_secs,
-                quote_deadline_secs: s.dxlink.quote_deadline_secs,
-            },
-            filters: Thresholds {
-                vrp_structural_min: s.filters.vrp_structural_min,
-                vrp_tactical_min: s.filters.vrp_tactical_min,
-                iv_percentile_min: s.filters.iv_percentile_min,
-                liquidity_rating_min: s.filters.liquidity_rating_min,
-                price_min: s.filters.price_min,
-                slippage_max: s.filters.slippage_max,
-                vtr_min: s.filters.vtr_min,
-                earnings_allowed: s.filters.earnings_allowed,
-            },
-            score: ScoreWeights {
-                premium: s.score.premium,
-                iv_percentile: s.score.iv_percentile,
-                trend: s.score.trend,
-                expected_move: s.score.expected_move,
-                liquidity: s.score.liquidity,
-                premium_cap: s.score.premium_cap,
-                move_cap: s.score.move_cap,
-            },
-            profiles: s.profiles,
-        }))
     }
 }
 
@@ -299,13 +199,23 @@ impl Config {
 
     /// Parse configuration text (same shape as the built-in file) on top of the built-in values.
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
-        let user: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let invalid = |e: toml::de::Error| ConfigError::Invalid {
             path: name.to_string(),
             message: toml_error_message(text, &e),
+        };
+        let user = DeTable::parse(text).map_err(invalid)?;
+        let mut doc = DeTable::parse(BUILTIN_TOML).map_err(|e| ConfigError::Invalid {
+            path: BUILTIN_NAME.to_string(),
+            message: toml_error_message(BUILTIN_TOML, &e),
         })?;
-        let mut profiles = builtin().profiles.clone();
-        profiles.extend(user.profiles.clone());
-        let merged = Config { profiles, ..user };
+        let span = doc.span();
+        merge(doc.get_mut(), user.into_inner());
+        // Every built-in entry deserialises (see `builtin`), so an error's span lies in `text`.
+        let merged = Config::deserialize(toml::de::Deserializer::from(Spanned::new(
+            span,
+            doc.into_inner(),
+        )))
+        .map_err(invalid)?;
         merged.validate(text, name)?;
         Ok(merged)
     }
@@ -659,5 +569,45 @@ mod tests {
         assert!(e.starts_with("s.toml:2:1:"), "{e}");
         let e = Config::parse("[rest\n", "b.toml").unwrap_err().to_string();
         assert!(e.starts_with("b.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn a_user_profile_replaces_the_builtin_one_whole() {
+        let c = Config::parse("[profiles.broad]\nvrp_tactical_min = 2.0\n", "u.toml").unwrap();
+        let broad = c.profile("broad").unwrap();
+        assert_eq!(broad.vrp_tactical_min, 2.0);
+        // broad's own overrides are gone: the rest comes from [filters].
+        assert_eq!(broad.iv_percentile_min, c.filters.iv_percentile_min);
+        assert_eq!(broad.liquidity_rating_min, c.filters.liquidity_rating_min);
+    }
+
+    #[test]
+    fn every_key_is_required_of_the_builtin_shape() {
+        // Without serde defaults a document missing a key does not deserialise on its own: the
+        // built-in file must have every key, and a user file is merged over it first.
+        let partial = BUILTIN_TOML.replace("hv_floor = 0.05", "");
+        let e = toml::from_str::<Config>(&partial).unwrap_err().to_string();
+        assert!(e.contains("hv_floor"), "{e}");
+        assert!(Config::parse("", "empty.toml").is_ok());
+    }
+
+    #[test]
+    fn merged_errors_point_into_the_user_file() {
+        let e = Config::parse("[scan]\nhv_floor = 0.1\n\n[bogus]\nx = 1\n", "u.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("u.toml:4:2: unknown field `bogus`"), "{e}");
+        let e = Config::parse("[profiles.x]\nfoo = 1\n", "u.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("u.toml:2:1: unknown field `foo`"), "{e}");
+        let e = Config::parse("scan = 3\n", "u.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("u.toml:1:8: invalid type"), "{e}");
+        let e = Config::parse("[dxlink]\nconnections = -1\n", "u.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("u.toml:2:15:"), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 //! `vol` estimators → `screen` filters and score → `report`. The demo market in `sim` speaks the same
 //! protocols over real sockets. See `docs/architecture.md` for the map.
 
+pub mod backoff;
 pub mod cache;
 pub mod candle;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod date;
 pub mod dxlink;
+pub mod model;
 pub mod pipeline;
 pub mod plausible;
 pub mod report;

@@ -18,7 +18,7 @@
 
 use crate::candle::Candle;
 use crate::date::Date;
-use crate::report::model::Warning;
+use crate::model::Warning;
 use crate::symbol::AssetClass;
 use crate::tastytrade::{Expiration, OptionChain, Strike};
 

@@ -19,7 +19,8 @@
 //!   signal, expiration, earnings date, method; for transient faults also reasons, filters and
 //!   nulls). Data faults (`missing`, `empty`) may withhold a number (null), never change one;
 //! - transient faults (http500, http429, slow, truncate, token_ttl, ws_drop, snip, reconfig, full)
-//!   lose at most 2 % of the symbols, and http429 cells take at most 3x the fault-free wall time;
+//!   lose at most 2 % of the symbols, and http429 cells take at most 3x the fault-free wall time
+//!   (at latency `none`: or at most 3 s more, see [`MAX_EXTRA_SECS_429_NO_LATENCY`]);
 //!   data faults may lose symbols, each as an error with a stage and a cause.
 //!
 //! The market's date is 2026-11-20 and every scan runs with `VOLSCREEN_TODAY=2026-11-20` (the
@@ -52,6 +53,12 @@ const SEED: u64 = 7;
 const MAX_LOST_TRANSIENT: f64 = 0.02;
 /// How many times the fault-free wall time an http429 cell may take.
 const MAX_TIME_RATIO_429: f64 = 3.0;
+/// At latency `none` a fault-free scan is CPU-bound (under a second) and a 429's retry costs a
+/// fixed backoff and pacing that no real network hides, so the ratio there measures that fixed
+/// cost, not a collapse: those cells may instead take at most this many seconds more than the
+/// fault-free run (a collapse costs tens of seconds). Cells under the `seed` latency model (the
+/// real service's response times) are held to the 3x ratio strictly.
+const MAX_EXTRA_SECS_429_NO_LATENCY: f64 = 3.0;
 /// A scan that has not exited after this long is killed and recorded as a failure (the scan's own
 /// budget is 60 s).
 const WATCHDOG: Duration = Duration::from_secs(180);
@@ -595,7 +602,8 @@ fn judge(cell: &Cell, run: &Run, base: &Run, base_secs: f64, symbols: &[String])
     }
     if cell.timed {
         let ratio = run.secs / base_secs.max(0.001);
-        if ratio > MAX_TIME_RATIO_429 {
+        let extra_ok = !cell.seed_latency && run.secs - base_secs <= MAX_EXTRA_SECS_429_NO_LATENCY;
+        if ratio > MAX_TIME_RATIO_429 && !extra_ok {
             let how = match run.retimed {
                 Some((t, b)) => format!(
                     " (best of two runs each: {:.1} and {:.1} s against {:.1} and {:.1} s)",
@@ -604,7 +612,7 @@ fn judge(cell: &Cell, run: &Run, base: &Run, base_secs: f64, symbols: &[String])
                 None => String::new(),
             };
             v.failures.push(format!(
-                "took {:.1} s, {ratio:.1}x the fault-free {base_secs:.1} s (> {MAX_TIME_RATIO_429}x){how}",
+                "took {:.1} s, {ratio:.1}x the fault-free {base_secs:.1} s (> {MAX_TIME_RATIO_429}x, and more than {MAX_EXTRA_SECS_429_NO_LATENCY} s extra at latency none){how}",
                 run.secs
             ));
         }
@@ -709,8 +717,11 @@ options:
 - **lost**: symbols in `errors` that the fault-free run did not have there. Transient faults (HTTP
   429 and 500, slow and truncated responses, token expiry, dropped sockets, SNAPSHOT_SNIP, FEED_CONFIG
   re-configuration, FULL format) lose at most 2 %, and 429 cells take at most 3x the fault-free wall
-  time (wall time on a small machine is noisy: a 429 cell over the bound is measured once more, with
-  its baseline, and the faster run of each counts). Data faults (`missing`: optional fields dropped;
+  time under the `seed` latency model (the real service's response times); at latency `none`, where
+  a fault-free scan is CPU-bound and under a second, a 429 cell may instead take at most 3 s more than
+  the fault-free run (the ratio there measures the fixed cost of a backoff, not a collapse, which
+  costs tens of seconds). Wall time on a small machine is noisy: a 429 cell over the bound is
+  measured once more, with its baseline, and the faster run of each counts. Data faults (`missing`: optional fields dropped;
   `empty`: an empty candle history) may lose symbols, each as an error with its stage and cause, and
   may withhold a value (null), but never change a value or a verdict. In the mix with data faults a
   withheld value is allowed whatever caused it; the single-kind cells hold each transient fault to

@@ -15,7 +15,7 @@ use volscreen::date::Date;
 use volscreen::dxlink::{
     candle_symbol_for, futures_candle_symbol, history_from_time_ms, CandlePool, DxLinkConfig,
 };
-use volscreen::sim::{start_local, SimOptions};
+use volscreen::sim::{start_local, SimOptions, DEMO_SECRET};
 use volscreen::tastytrade::{ClientConfig, TastytradeClient};
 
 const AS_OF: &str = "2026-11-20";
@@ -102,8 +102,12 @@ async fn reported_hv_equals_hv_of_the_candles_served_over_dxlink() {
     let server = start_local(SimOptions::new(as_of))
         .await
         .expect("the demo market starts");
-    let client =
-        TastytradeClient::new(ClientConfig::demo(server.base_url())).expect("a REST client");
+    let client = TastytradeClient::new(ClientConfig::new(
+        server.base_url(),
+        DEMO_SECRET,
+        DEMO_SECRET,
+    ))
+    .expect("a REST client");
     client
         .authenticate()
         .await

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use volscreen::date::Date;
 use volscreen::report::model::{
-    Candidate, Counts, ErrorEntry, FilterSummary, Meta, Rejected, RequestStats, ScanReport,
-    StageTiming, SymbolFields, Timings, Warning, ERROR_STAGES, REJECT_STAGES, SIGNALS, SOURCES,
+    Candidate, Counts, ErrorEntry, FilterSummary, Meta, RejectStage, Rejected, RequestStats,
+    ScanReport, Signal, SourceKind, Stage, StageTiming, SymbolFields, Timings, Warning,
 };
 use volscreen::report::{self, benchmark, Format, Options};
 use volscreen::symbol::AssetClass;
@@ -68,7 +68,7 @@ fn sample() -> ScanReport {
             warnings: vec![],
         },
         score: Some(78.4),
-        signal: "RICH".into(),
+        signal: Signal::Rich,
         filters: FilterSummary {
             passed: passed_all(),
             failed: vec![],
@@ -107,7 +107,7 @@ fn sample() -> ScanReport {
             warnings: vec![],
         },
         score: Some(61.0),
-        signal: "FAIR".into(),
+        signal: Signal::Fair,
         filters: FilterSummary {
             passed: passed_all(),
             failed: vec![],
@@ -151,7 +151,7 @@ fn sample() -> ScanReport {
             )],
         },
         score: Some(70.2),
-        signal: "EVENT".into(),
+        signal: Signal::Event,
         filters: FilterSummary {
             passed: passed_all(),
             failed: vec![],
@@ -160,7 +160,7 @@ fn sample() -> ScanReport {
     };
     let ko = Rejected {
         symbol: "KO".into(),
-        stage: "prefilter".into(),
+        stage: RejectStage::Prefilter,
         reasons: vec![
             "iv_percentile 0.12 < 0.50".into(),
             "liquidity_rating 3 < 4".into(),
@@ -177,7 +177,7 @@ fn sample() -> ScanReport {
     };
     let xlu = Rejected {
         symbol: "XLU".into(),
-        stage: "filter".into(),
+        stage: RejectStage::Filter,
         reasons: vec![
             "vrp_structural 0.94 <= 1.10".into(),
             "vrp_tactical unknown (HV30 needs 31 closes, have 12)".into(),
@@ -207,14 +207,14 @@ fn sample() -> ScanReport {
     let errors = vec![
         ErrorEntry {
             symbol: "ZZZZ".into(),
-            stage: "metrics".into(),
+            stage: Stage::Metrics,
             error: "not found".into(),
             unknown: vec![],
             fields: SymbolFields::default(),
         },
         ErrorEntry {
             symbol: "/QQ".into(),
-            stage: "candles".into(),
+            stage: Stage::Candles,
             error: "no candles within 2000 ms".into(),
             unknown: vec![
                 "vrp_tactical unknown (no candles)".into(),
@@ -234,7 +234,7 @@ fn sample() -> ScanReport {
         },
         ErrorEntry {
             symbol: "12$X".into(),
-            stage: "load".into(),
+            stage: Stage::Load,
             error: "default.csv:14: invalid symbol \"12$X\"".into(),
             unknown: vec![],
             fields: SymbolFields::default(),
@@ -265,7 +265,7 @@ fn sample() -> ScanReport {
         meta: Meta {
             tool: "volscreen".into(),
             version: "0.1.0".into(),
-            source: "demo".into(),
+            source: SourceKind::Demo,
             profile: "balanced".into(),
             scanned_at: "2026-11-20T14:30:05.123Z".into(),
             as_of: date("2026-11-20"),
@@ -548,22 +548,37 @@ fn enum_of(schema: &Value, pointer: &str) -> Vec<String> {
 fn schema_matches_the_model() {
     let s = schema();
     let strs = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    // The model's closed sets of names are the schema's enums, and serialise as those names.
+    fn names<T: serde::Serialize>(all: &[T]) -> Vec<String> {
+        all.iter()
+            .map(|x| {
+                serde_json::to_value(x)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
     assert_eq!(
         enum_of(&s, "/$defs/candidate/properties/signal/enum"),
-        strs(SIGNALS)
+        names(Signal::ALL)
     );
     assert_eq!(
         enum_of(&s, "/$defs/rejected/properties/stage/enum"),
-        strs(REJECT_STAGES)
+        names(RejectStage::ALL)
     );
     assert_eq!(
         enum_of(&s, "/$defs/error/properties/stage/enum"),
-        strs(ERROR_STAGES)
+        names(Stage::ALL)
     );
     assert_eq!(
         enum_of(&s, "/$defs/meta/properties/source/enum"),
-        strs(SOURCES)
+        names(SourceKind::ALL)
     );
+    for x in Stage::ALL {
+        assert_eq!(serde_json::to_value(x).unwrap(), x.as_str());
+    }
     assert_eq!(
         enum_of(&s, "/$defs/symbol_fields/properties/asset_class/enum"),
         strs(&["equity", "etf", "index", "future"])
@@ -821,7 +836,7 @@ fn table_explain_lists_every_failed_reason_and_error() {
             .find(|l| l.contains(&e.error))
             .unwrap_or_else(|| panic!("{} missing\n{text}", e.error));
         assert!(
-            line.contains(&e.symbol) && line.contains(&e.stage),
+            line.contains(&e.symbol) && line.contains(e.stage.as_str()),
             "{line}"
         );
     }
@@ -1004,7 +1019,7 @@ fn the_explanation_is_rendered_from_the_report_alone() {
     for e in &r.errors {
         let line = text.lines().find(|l| l.contains(&e.error)).unwrap();
         assert!(
-            line.contains(&e.symbol) && line.contains(&e.stage),
+            line.contains(&e.symbol) && line.contains(e.stage.as_str()),
             "{line}"
         );
     }
@@ -1032,8 +1047,8 @@ fn a_partial_table_says_why_and_how_many_symbols_are_undecided() {
     let mut r = sample();
     r.meta.complete = false;
     r.meta.incomplete_reason = Some("the --timeout budget of 1.8 s ran out".into());
-    r.errors[0].stage = "timeout".into();
-    r.errors[1].stage = "timeout".into();
+    r.errors[0].stage = Stage::Timeout;
+    r.errors[1].stage = Stage::Timeout;
     let text = render(Format::Table, &plain(), &r);
     assert!(
         text.lines()
@@ -1044,7 +1059,7 @@ fn a_partial_table_says_why_and_how_many_symbols_are_undecided() {
     let note = text.find("incomplete: the --timeout").unwrap();
     assert!(text.find("TSLA").unwrap() < note);
     r.errors.truncate(1);
-    r.errors[0].stage = "interrupted".into();
+    r.errors[0].stage = Stage::Interrupted;
     r.meta.incomplete_reason = Some("interrupted (Ctrl-C)".into());
     assert_eq!(
         report::table::incomplete_note(&r).as_deref(),

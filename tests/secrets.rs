@@ -306,7 +306,7 @@ async fn token_endpoint_errors_never_show_the_credentials() {
 
 #[test]
 fn a_dxlink_error_frame_is_scrubbed_and_bounded() {
-    let token = volscreen::dxlink::protocol::QuoteToken::new("dx+/=&\"\\token-1");
+    let token = volscreen::dxlink::protocol::StreamerToken::new("dx+/=&\"\\token-1");
     let _other = volscreen::tastytrade::Secret::new(REFRESH);
     for k in 0..12 {
         let text = format!(

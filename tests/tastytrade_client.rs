@@ -6,7 +6,7 @@
 use serde_json::Value;
 use std::time::Duration;
 use volscreen::date::{now_ms, Date};
-use volscreen::sim::{start_local, Faults, SimOptions, SimServer};
+use volscreen::sim::{start_local, Faults, SimOptions, SimServer, DEMO_SECRET};
 use volscreen::tastytrade::{
     ApiError, CachedToken, ChainKind, ClientConfig, InstrumentKind, InstrumentRef, Outcome,
     TastytradeClient,
@@ -24,10 +24,12 @@ async fn market(faults: &str) -> SimServer {
 }
 
 fn config(server: &SimServer) -> ClientConfig {
-    let mut c = ClientConfig::demo(server.base_url());
+    let mut c = ClientConfig::new(server.base_url(), DEMO_SECRET, DEMO_SECRET);
     // Keep retries quick in tests; the behaviour is the same.
     c.backoff_base = Duration::from_millis(20);
     c.backoff_max = Duration::from_millis(500);
+    // The chunking tests count requests in chunks of 100 (the built-in config says 250).
+    c.metrics_chunk = 100;
     c
 }
 

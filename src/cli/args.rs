@@ -151,7 +151,9 @@ pub struct SimServeArgs {
     /// Faults to inject, e.g. `http500=0.05,ws_drop=0.1,seed=7`.
     #[arg(long, default_value = "")]
     pub faults: String,
-    /// Serve files under DIR (mirroring request paths) instead of synthetic data.
+    /// Serve files under DIR instead of synthetic data: REST responses at paths mirroring the
+    /// request (DIR/market-metrics.json, DIR/option-chains/AAPL/nested.json) and DXLink candle
+    /// histories as DIR/dxlink/candles/SYM.json (see docs/demo-market.md).
     #[arg(long, value_name = "DIR")]
     pub fixtures: Option<PathBuf>,
 }

@@ -1,5 +1,6 @@
-//! The command line: clap definitions only. What each command does lives elsewhere
-//! (`sim` for `sim serve`); `main.rs` maps parsed arguments onto that logic.
+//! The command line: clap definitions only (the "low" arguments, as typed). What each command does
+//! lives in `commands` (`commands::plan` checks `screen`'s flags into a scan plan); `main.rs` maps
+//! parsed arguments onto those commands.
 
 pub mod args;
 

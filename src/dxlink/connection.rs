@@ -11,8 +11,9 @@ use super::decode::{CandleEvent, EventSink, FeedDecoder, QuoteEvent};
 use super::error::DxLinkError;
 use super::protocol::{
     candle_feed_setup, quote_feed_setup, subscription_messages, ChannelParameters, ClientMessage,
-    QuoteToken, ServerMessage, SubscriptionItem,
+    ServerMessage, StreamerToken, SubscriptionItem,
 };
+use crate::tastytrade::check_dxlink_url;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -33,7 +34,7 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
     pub url: String,
-    pub token: QuoteToken,
+    pub token: StreamerToken,
     /// The keepalive timeout we advertise: the server must send something within it, or we treat
     /// the socket as dead.
     pub keepalive_timeout: Duration,
@@ -44,7 +45,7 @@ pub struct ConnectOptions {
 }
 
 impl ConnectOptions {
-    pub fn new(url: impl Into<String>, token: QuoteToken) -> ConnectOptions {
+    pub fn new(url: impl Into<String>, token: StreamerToken) -> ConnectOptions {
         ConnectOptions {
             url: url.into(),
             token,
@@ -57,7 +58,7 @@ impl ConnectOptions {
 
 /// Counters shared by every connection of a pool (all monotonic).
 #[derive(Debug, Default)]
-pub struct Counters {
+pub struct FeedCounters {
     pub connections_opened: AtomicU64,
     pub connect_failures: AtomicU64,
     pub reconnects: AtomicU64,
@@ -138,34 +139,23 @@ impl Drop for Connection {
     }
 }
 
-/// Accept `wss://` anywhere and `ws://` only to a loopback host.
+/// Accept `wss://` anywhere and `ws://` only to a loopback host: the one rule of
+/// [`check_dxlink_url`], which also checks the URL of every quote token. The error shows only the
+/// scheme and host (never a path or query that could carry a secret).
 pub fn check_url(url: &str) -> Result<(), DxLinkError> {
     let uri: Uri = url
         .parse()
         .map_err(|_| DxLinkError::BadUrl("(unparsable)".into()))?;
     let host = uri.host().unwrap_or_default().to_ascii_lowercase();
     let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
-    let shown = format!("{scheme}://{host}");
-    match scheme.as_str() {
-        "wss" if !host.is_empty() => Ok(()),
-        "ws" if is_loopback(&host) => Ok(()),
-        _ => Err(DxLinkError::BadUrl(shown)),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost"
-        || h.parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
+    check_dxlink_url(url).map_err(|_| DxLinkError::BadUrl(format!("{scheme}://{host}")))
 }
 
 impl Connection {
     /// Connect, send SETUP and AUTH at once, and wait for `AUTHORIZED`.
     pub async fn open(
         opts: &ConnectOptions,
-        counters: Arc<Counters>,
+        counters: Arc<FeedCounters>,
     ) -> Result<Connection, DxLinkError> {
         check_url(&opts.url)?;
         let handshake = Self::handshake(opts, &counters);
@@ -197,7 +187,7 @@ impl Connection {
 
     async fn handshake(
         opts: &ConnectOptions,
-        counters: &Counters,
+        counters: &FeedCounters,
     ) -> Result<(SplitSink<Ws, Message>, SplitStream<Ws>, Duration), DxLinkError> {
         let (ws, _) = tokio_tungstenite::connect_async_with_config(opts.url.as_str(), None, true)
             .await
@@ -357,7 +347,7 @@ async fn write_loop(
     mut sink: SplitSink<Ws, Message>,
     mut rx: mpsc::UnboundedReceiver<Message>,
     every: Duration,
-    counters: Arc<Counters>,
+    counters: Arc<FeedCounters>,
 ) {
     let mut last = Instant::now();
     loop {
@@ -395,8 +385,8 @@ async fn write_loop(
 async fn read_loop(
     mut stream: SplitStream<Ws>,
     events: mpsc::UnboundedSender<ConnEvent>,
-    counters: Arc<Counters>,
-    token: QuoteToken,
+    counters: Arc<FeedCounters>,
+    token: StreamerToken,
     idle: Duration,
 ) {
     let mut decoders: HashMap<u64, FeedDecoder> = HashMap::new();

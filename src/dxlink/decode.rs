@@ -13,7 +13,7 @@
 //! [`FeedDecoder::decode`] keeps candles only, [`FeedDecoder::decode_quotes`] quotes only, and
 //! [`FeedDecoder::decode_into`] both in one pass (what the socket reader uses).
 
-use super::protocol::{CANDLE, QUOTE};
+use super::protocol::{CANDLE, CANDLE_FIELDS, QUOTE};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -71,17 +71,8 @@ pub trait WireEvent: Sized {
 
 impl WireEvent for CandleEvent {
     const EVENT_TYPE: &'static str = CANDLE;
-    const FIELDS: &'static [&'static str] = &[
-        "eventSymbol",
-        "eventFlags",
-        "index",
-        "time",
-        "open",
-        "high",
-        "low",
-        "close",
-        "volume",
-    ];
+    /// The fields asked for in `FEED_SETUP`, which `build` reads in this order.
+    const FIELDS: &'static [&'static str] = &CANDLE_FIELDS;
 
     fn build<'v>(get: impl Fn(usize) -> Option<&'v Value>) -> Option<CandleEvent> {
         let double = |i: usize| get(i).map_or(f64::NAN, as_double);

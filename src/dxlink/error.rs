@@ -3,7 +3,7 @@
 //! outcome in a quote batch.
 //!
 //! Messages never contain the quote token or any other secret: server text (close reasons, `ERROR`
-//! frames, socket errors) is passed through [`super::protocol::QuoteToken::redact`] before it lands
+//! frames, socket errors) is passed through [`super::protocol::StreamerToken::redact`] before it lands
 //! here, which scrubs every registered secret in every encoding and bounds the text (see
 //! [`crate::tastytrade::secret`]); URLs are reduced to their host.
 

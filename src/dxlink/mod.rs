@@ -49,7 +49,7 @@ pub mod snapshot;
 
 pub use error::{CandleError, DxLinkError, QuoteError};
 pub use pool::{CandleOutcome, CandlePool, DxLinkConfig, PoolStats};
-pub use protocol::QuoteToken;
+pub use protocol::StreamerToken;
 pub use quote::{OptionQuote, QuoteOutcome};
 pub use snapshot::CandleSeries;
 

@@ -10,7 +10,8 @@ use serde_json::Value;
 use std::fmt;
 
 /// The Candle fields volscreen asks for in `FEED_SETUP` (the server's `FEED_CONFIG` decides what
-/// actually arrives, and in which order).
+/// actually arrives, and in which order). Not the server's default list (the 18 fields a server
+/// sends to a client that asks for none: the demo market's event catalogue keeps that one).
 pub const CANDLE_FIELDS: [&str; 9] = [
     "eventSymbol",
     "eventFlags",
@@ -42,17 +43,18 @@ pub const QUOTE_FIELDS: [&str; 6] = [
 /// The byte budget of one `FEED_SUBSCRIPTION` message (the official JS client chunks at about 8 KB).
 pub const MAX_SUBSCRIPTION_BYTES: usize = 8 * 1024;
 
-/// A DXLink quote token. It is a secret: `Debug` and `Display` never show it, and
-/// [`QuoteToken::redact`] scrubs it (and every other registered secret, in every encoding) out of
+/// The DXLink quote token as the streamer connection holds it (the tastytrade response it comes in is
+/// [`crate::tastytrade::QuoteToken`]). It is a secret: `Debug` and `Display` never show it, and
+/// [`StreamerToken::redact`] scrubs it (and every other registered secret, in every encoding) out of
 /// any text that came back from a server, and bounds that text.
 #[derive(Clone, PartialEq, Eq)]
-pub struct QuoteToken(String);
+pub struct StreamerToken(String);
 
-impl QuoteToken {
-    pub fn new(token: impl Into<String>) -> QuoteToken {
+impl StreamerToken {
+    pub fn new(token: impl Into<String>) -> StreamerToken {
         let token = token.into();
         crate::tastytrade::secret::register(&token);
-        QuoteToken(token)
+        StreamerToken(token)
     }
 
     /// The token itself, for the `AUTH` message only.
@@ -73,27 +75,27 @@ impl QuoteToken {
     }
 }
 
-impl fmt::Debug for QuoteToken {
+impl fmt::Debug for StreamerToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("QuoteToken(<redacted>)")
+        f.write_str("StreamerToken(<redacted>)")
     }
 }
 
-impl fmt::Display for QuoteToken {
+impl fmt::Display for StreamerToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
 }
 
-impl From<String> for QuoteToken {
-    fn from(s: String) -> QuoteToken {
-        QuoteToken::new(s)
+impl From<String> for StreamerToken {
+    fn from(s: String) -> StreamerToken {
+        StreamerToken::new(s)
     }
 }
 
-impl From<&str> for QuoteToken {
-    fn from(s: &str) -> QuoteToken {
-        QuoteToken::new(s)
+impl From<&str> for StreamerToken {
+    fn from(s: &str) -> StreamerToken {
+        StreamerToken::new(s)
     }
 }
 
@@ -399,7 +401,7 @@ mod tests {
 
     #[test]
     fn token_never_in_debug_or_display() {
-        let t = QuoteToken::new("sekrit-123");
+        let t = StreamerToken::new("sekrit-123");
         assert!(!format!("{t:?}").contains("sekrit"));
         assert!(!format!("{t}").contains("sekrit"));
         assert_eq!(t.redact("bad token sekrit-123!"), "bad token <redacted>!");

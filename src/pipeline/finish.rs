@@ -3,15 +3,13 @@
 
 use super::state::{Board, Status};
 use super::timing::Clock;
-use super::{Ctx, Fatal, LocalCost, ScanOutcome, ScanRequest};
-use crate::report::model::SymbolFields;
-use crate::report::model::{
+use super::{fields, Ctx, Fatal, LocalCost, ScanOutcome, ScanRequest};
+use crate::model::{
     Candidate, Counts, ErrorEntry, FilterSummary, Meta, Rejected, RequestStats, ScanReport, Timings,
 };
-use crate::screen::filters::{self, Outcome, Stage, Verdict};
+use crate::model::{RejectStage, Stage, SymbolFields};
+use crate::screen::filters::{self, FilterOutcome, Needs, Verdict};
 use crate::screen::{score, signal};
-use crate::symbol::AssetClass;
-use crate::vol::derived;
 
 /// Build the report from the board; `fatal` says why the scan stopped early, if it did.
 ///
@@ -29,14 +27,14 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
     let mut errors = Vec::new();
     for s in ctx.board.lock().iter_mut() {
         s.settle_chain_fields(req.show_all);
-        settle_earnings(&mut s.fields, s.class, req.as_of);
+        fields::settle_earnings(&mut s.fields, s.class, req.as_of);
         let halted = match &s.status {
             Status::Active(_) => None,
             Status::Halted { kind, reason, at } => Some((*kind, reason.clone(), *at)),
             Status::Rejected { stage, reasons } => {
                 rejected.push(Rejected {
                     symbol: s.symbol.clone(),
-                    stage: stage.to_string(),
+                    stage: *stage,
                     reasons: reasons.clone(),
                     fields: s.fields.clone(),
                 });
@@ -49,7 +47,7 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
             } => {
                 errors.push(ErrorEntry {
                     symbol: s.symbol.clone(),
-                    stage: stage.to_string(),
+                    stage: *stage,
                     error: error.clone(),
                     unknown: unknown.clone(),
                     fields: s.fields.clone(),
@@ -58,10 +56,7 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
             }
         };
         let f = &mut s.fields;
-        if let Some((m, method)) = derived::expected_move(f.straddle_mid, f.price, f.iv, f.dte) {
-            f.expected_move = Some(m);
-            f.expected_move_method = Some(method);
-        }
+        fields::expected_move(f);
         let results = filters::run(f, &req.thresholds, None);
         let verdict = filters::verdict(&results);
         let summary = summary(&results);
@@ -69,7 +64,7 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
             rank: 0,
             symbol: s.symbol.clone(),
             score: score::score(f, &req.config.score),
-            signal: signal::signal(f, req.config.scan.earnings_event_days).to_string(),
+            signal: signal::signal(f, req.config.scan.earnings_event_days),
             fields: f.clone(),
             filters: summary.clone(),
         };
@@ -81,7 +76,7 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
             Verdict::Candidate => candidates.push(candidate(f)),
             Verdict::Rejected(reasons) => rejected.push(Rejected {
                 symbol: s.symbol.clone(),
-                stage: "filter".into(),
+                stage: RejectStage::Filter,
                 reasons,
                 fields: f.clone(),
             }),
@@ -93,7 +88,7 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
                 };
                 errors.push(ErrorEntry {
                     symbol: s.symbol.clone(),
-                    stage: stage.into(),
+                    stage,
                     error,
                     unknown: details,
                     fields: f.clone(),
@@ -144,14 +139,14 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
 
 /// Each filter's outcome, by kind.
 fn summary(results: &[filters::FilterResult]) -> FilterSummary {
-    let names = |o: Outcome| -> Vec<String> {
+    let names = |o: FilterOutcome| -> Vec<String> {
         results
             .iter()
             .filter(|r| r.outcome == o)
             .map(|r| r.name.to_string())
             .collect()
     };
-    let details = |o: Outcome| -> Vec<String> {
+    let details = |o: FilterOutcome| -> Vec<String> {
         results
             .iter()
             .filter(|r| r.outcome == o)
@@ -159,50 +154,27 @@ fn summary(results: &[filters::FilterResult]) -> FilterSummary {
             .collect()
     };
     FilterSummary {
-        passed: names(Outcome::Pass),
-        na: names(Outcome::NotApplicable),
-        unknown: details(Outcome::Unknown),
-        failed: details(Outcome::Fail),
+        passed: names(FilterOutcome::Pass),
+        na: names(FilterOutcome::NotApplicable),
+        unknown: details(FilterOutcome::Unknown),
+        failed: details(FilterOutcome::Fail),
     }
 }
 
 /// The stage whose data is missing for the first unknown filter.
-fn stage_of_unknown(unknown: &[filters::FilterResult], f: &SymbolFields) -> &'static str {
+fn stage_of_unknown(unknown: &[filters::FilterResult], f: &SymbolFields) -> Stage {
     let Some(first) = unknown.first() else {
-        return "filter";
+        return Stage::Filter;
     };
-    match filters::stage_of(first.name) {
-        Some(Stage::Metrics) => "metrics",
-        Some(Stage::Candles) => "candles",
-        Some(Stage::Chain) if first.name == "earnings" && f.earnings_date.is_none() => "metrics",
-        Some(Stage::Chain) if f.expiration.is_none() => "chains",
-        Some(Stage::Chain) => "quotes",
-        None => "filter",
-    }
-}
-
-/// `earnings_before_expiration`: for an equity with an upcoming earnings date and a chosen
-/// expiration, whether the earnings fall on or before it. A date already past says nothing about
-/// the next one (null, with a note).
-pub fn settle_earnings(f: &mut SymbolFields, class: AssetClass, as_of: crate::date::Date) {
-    f.earnings_before_expiration = None;
-    if class != AssetClass::Equity {
-        return;
-    }
-    let Some(e) = f.earnings_date else {
-        return;
-    };
-    if e < as_of {
-        let note = format!("earnings date {e} is past; the next one is not known");
-        if !f.notes.contains(&note) {
-            f.notes.push(note);
+    match filters::needs_of(first.name) {
+        Some(Needs::Metrics) => Stage::Metrics,
+        Some(Needs::Candles) => Stage::Candles,
+        Some(Needs::Chain) if first.name == "earnings" && f.earnings_date.is_none() => {
+            Stage::Metrics
         }
-        f.earnings_date = None;
-        f.days_to_earnings = None;
-        return;
-    }
-    if let Some(x) = f.expiration {
-        f.earnings_before_expiration = Some(e <= x);
+        Some(Needs::Chain) if f.expiration.is_none() => Stage::Chains,
+        Some(Needs::Chain) => Stage::Quotes,
+        None => Stage::Filter,
     }
 }
 
@@ -238,7 +210,7 @@ fn meta(
     Meta {
         tool: "volscreen".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        source: req.source.name().into(),
+        source: req.source.kind(),
         profile: req.profile.clone(),
         scanned_at: crate::date::rfc3339_ms(crate::date::now_ms()),
         as_of: req.as_of,
@@ -267,7 +239,7 @@ pub fn fatal_before_start(req: &ScanRequest, clock: &Clock, msg: String) -> Scan
         .iter()
         .map(|s| ErrorEntry {
             symbol: s.symbol.clone(),
-            stage: "source".into(),
+            stage: Stage::Source,
             error: msg.clone(),
             unknown: Vec::new(),
             fields: s.fields.clone(),
@@ -293,53 +265,5 @@ pub fn fatal_before_start(req: &ScanRequest, clock: &Clock, msg: String) -> Scan
         fatal: Some(msg),
         local: LocalCost::default(),
         interrupted: false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> crate::date::Date {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn earnings_inside_the_trade() {
-        let as_of = d("2026-11-20");
-        let mut f = SymbolFields {
-            earnings_date: Some(d("2027-01-15")),
-            expiration: Some(d("2027-01-15")),
-            ..SymbolFields::default()
-        };
-        settle_earnings(&mut f, AssetClass::Equity, as_of);
-        assert_eq!(
-            f.earnings_before_expiration,
-            Some(true),
-            "on the expiration day"
-        );
-        f.earnings_date = Some(d("2027-01-16"));
-        settle_earnings(&mut f, AssetClass::Equity, as_of);
-        assert_eq!(f.earnings_before_expiration, Some(false));
-        // No expiration chosen: unknown.
-        f.expiration = None;
-        settle_earnings(&mut f, AssetClass::Equity, as_of);
-        assert_eq!(f.earnings_before_expiration, None);
-        // Not an equity: no earnings.
-        f.expiration = Some(d("2027-01-15"));
-        settle_earnings(&mut f, AssetClass::Etf, as_of);
-        assert_eq!(f.earnings_before_expiration, None);
-        // A date already past says nothing about the next one.
-        let mut f = SymbolFields {
-            earnings_date: Some(d("2026-11-02")),
-            days_to_earnings: Some(-18),
-            expiration: Some(d("2027-01-15")),
-            ..SymbolFields::default()
-        };
-        settle_earnings(&mut f, AssetClass::Equity, as_of);
-        assert_eq!(f.earnings_before_expiration, None);
-        assert_eq!(f.earnings_date, None);
-        assert_eq!(f.days_to_earnings, None);
-        assert!(f.notes[0].contains("is past"), "{:?}", f.notes);
     }
 }

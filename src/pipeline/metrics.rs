@@ -3,13 +3,12 @@
 //! metrics alone.
 
 use super::state::SymbolState;
-use super::{Ctx, Fatal};
+use super::{fields, Ctx, Fatal};
 use crate::dxlink::{CandlePool, DxLinkConfig};
-use crate::plausible;
-use crate::report::model::SymbolFields;
+use crate::model::{RejectStage, Stage};
 use crate::screen::filters::{self, Verdict};
 use crate::symbol::AssetClass;
-use crate::tastytrade::{InstrumentKind, InstrumentRef, MarketData, MarketMetrics, Outcome};
+use crate::tastytrade::{InstrumentKind, InstrumentRef, Outcome};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -38,7 +37,7 @@ pub fn dxlink_config(ctx: &Ctx) -> DxLinkConfig {
 pub async fn auth(ctx: &Arc<Ctx>) -> Result<Background, Fatal> {
     ctx.progress.set_message("auth");
     for i in ctx.board.active() {
-        ctx.board.with(i, |s| s.advance("auth"));
+        ctx.board.with(i, |s| s.advance(Stage::Auth));
     }
     let g = ctx.clock.begin("auth", 1);
     let before = ctx.requests();
@@ -66,7 +65,7 @@ pub async fn auth(ctx: &Arc<Ctx>) -> Result<Background, Fatal> {
 pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(), Fatal> {
     ctx.progress.set_message("metrics");
     for i in ctx.board.active() {
-        ctx.board.with(i, |s| s.advance("metrics"));
+        ctx.board.with(i, |s| s.advance(Stage::Metrics));
     }
     let symbols = ctx.req.symbols.clone();
     let g = ctx.clock.begin("metrics", symbols.len());
@@ -107,11 +106,11 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(
             match &r.outcome {
                 Outcome::Found(m) => {
                     found += 1;
-                    apply_metrics(&mut s.fields, m, ctx.req.as_of);
+                    fields::apply_metrics(&mut s.fields, m, ctx.req.as_of);
                     s.service_hv = (m.hv_30d, m.hv_90d);
                 }
-                Outcome::NotFound => s.fail("metrics", "not found"),
-                Outcome::Failed(e) => s.fail("metrics", e.to_string()),
+                Outcome::NotFound => s.fail(Stage::Metrics, "not found"),
+                Outcome::Failed(e) => s.fail(Stage::Metrics, e.to_string()),
             }
         }
         for r in quotes.iter() {
@@ -119,9 +118,9 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(
                 continue;
             };
             match &r.outcome {
-                Outcome::Found(q) => apply_price(&mut b[i].fields, q),
+                Outcome::Found(q) => fields::apply_price(&mut b[i].fields, q),
                 Outcome::NotFound => {}
-                Outcome::Failed(e) => b[i].fail("metrics", format!("price: {e}")),
+                Outcome::Failed(e) => b[i].fail(Stage::Metrics, format!("price: {e}")),
             }
         }
     }
@@ -168,10 +167,10 @@ async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>) {
                         s.streamer_symbol = c.streamer_symbol.clone();
                         refs.push(InstrumentRef::new(InstrumentKind::Future, c.symbol.clone()));
                     }
-                    None => s.fail("metrics", "no active futures contract"),
+                    None => s.fail(Stage::Metrics, "no active futures contract"),
                 },
-                Outcome::NotFound => s.fail("metrics", "no futures contracts listed"),
-                Outcome::Failed(e) => s.fail("metrics", format!("futures contracts: {e}")),
+                Outcome::NotFound => s.fail(Stage::Metrics, "no futures contracts listed"),
+                Outcome::Failed(e) => s.fail(Stage::Metrics, format!("futures contracts: {e}")),
             }
         }
     }
@@ -180,76 +179,10 @@ async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>) {
     for s in b.iter_mut() {
         if let Some(front) = &s.front_contract {
             if let Some(Outcome::Found(q)) = quotes.get(front) {
-                apply_price(&mut s.fields, q);
+                fields::apply_price(&mut s.fields, q);
             }
         }
     }
-}
-
-/// Copy what `/market-metrics` says into the symbol's fields, through the plausibility rules: a
-/// value outside its range stays `null` and becomes a warning.
-pub fn apply_metrics(f: &mut SymbolFields, m: &MarketMetrics, as_of: crate::date::Date) {
-    let w = &mut f.warnings;
-    f.iv = plausible::iv(m.iv_index, w);
-    f.iv_rank = plausible::unit_interval("iv_rank", m.iv_rank.or(m.tos_iv_rank), w);
-    f.iv_percentile = plausible::unit_interval("iv_percentile", m.iv_percentile, w);
-    f.liquidity_rating = plausible::liquidity_rating(m.liquidity_rating, w);
-    if m.liquidity_rating.is_none() && complete_row(m) {
-        // product.md: a complete metrics row without a rating means unrated, i.e. 0. A row that
-        // lacks other fields too may have lost the rating on the way: unknown, not 0.
-        f.liquidity_rating = Some(0);
-        f.notes
-            .push("liquidity_rating: not rated by the service (0)".into());
-    }
-    if let Some(d) = m.earnings.as_ref().and_then(|e| e.expected_report_date) {
-        f.earnings_date = Some(d);
-        f.days_to_earnings = Some(d.days_since(as_of));
-    }
-}
-
-/// Whether a metrics row carries every field the service sends with a rated row (all but the
-/// rating itself), so that a missing rating means "not rated" rather than "lost".
-fn complete_row(m: &MarketMetrics) -> bool {
-    [
-        m.iv_index,
-        m.iv_index_5d_change,
-        m.iv_rank,
-        m.tos_iv_rank,
-        m.tw_iv_rank,
-        m.iv_percentile,
-        m.liquidity_value,
-        m.liquidity_rank,
-        m.iv_30d,
-        m.market_cap,
-    ]
-    .iter()
-    .all(Option::is_some)
-        && m.updated_at.is_some()
-}
-
-/// The price of an underlying or futures contract from its quote row, through the plausibility
-/// rules (a crossed or negative bid/ask is not used for a mid).
-pub fn apply_price(f: &mut SymbolFields, q: &MarketData) {
-    let mut q = q.clone();
-    if plausible::quote("quote", q.bid, q.ask, &mut f.warnings).is_none() {
-        q.bid = None;
-        q.ask = None;
-        q.mid = None;
-    }
-    // The first plausible of mark, quote mid, last, close, previous close. A zero means "no value"
-    // on this wire; a negative or non-finite value is implausible and said so.
-    let sent = [q.mark, q.quote_mid(), q.last, q.close, q.prev_close];
-    let mut price = None;
-    for p in sent.into_iter().flatten() {
-        if p == 0.0 {
-            continue;
-        }
-        if let Some(p) = plausible::price("price", Some(p), &mut f.warnings) {
-            price = Some(p);
-            break;
-        }
-    }
-    f.price = price;
 }
 
 /// Stage 4: metrics-only filters. Rejected symbols cost nothing more; a symbol with a metrics
@@ -262,17 +195,17 @@ fn prefilter(ctx: &Arc<Ctx>) {
         let results = filters::prefilter(&s.fields, &ctx.req.thresholds);
         match filters::verdict(&results) {
             _ if ctx.req.show_all => {
-                s.advance("enrich");
+                s.advance(Stage::Enrich);
                 out += 1;
             }
             Verdict::Candidate => {
-                s.advance("enrich");
+                s.advance(Stage::Enrich);
                 out += 1;
             }
-            Verdict::Rejected(reasons) => s.reject("prefilter", reasons),
+            Verdict::Rejected(reasons) => s.reject(RejectStage::Prefilter, reasons),
             Verdict::Unknown(unknown) => {
                 let details: Vec<String> = unknown.into_iter().map(|r| r.detail).collect();
-                s.fail_unknown("metrics", details.join("; "), details);
+                s.fail_unknown(Stage::Metrics, details.join("; "), details);
             }
         }
     }

@@ -12,6 +12,7 @@
 //! which makes conservation hold by construction.
 
 pub mod enrich;
+pub mod fields;
 pub mod finish;
 pub mod metrics;
 pub mod source;
@@ -20,7 +21,8 @@ pub mod timing;
 
 use crate::config::{Config, Thresholds};
 use crate::date::Date;
-use crate::report::model::ScanReport;
+use crate::model::ScanReport;
+use crate::model::Stage;
 use crate::tastytrade::{ClientConfig, TastytradeClient};
 pub use source::Source;
 use state::Board;
@@ -110,19 +112,12 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
         }
     };
     g.end(req.symbols.len(), 0);
-    let mut cc = ClientConfig::new(
+    let cc = ClientConfig::from_rest(
+        &req.config.rest,
         connected.base_url.clone(),
         connected.client_secret.clone(),
         connected.refresh_token.clone(),
     );
-    let rest = &req.config.rest;
-    cc.concurrency = rest.concurrency;
-    cc.rate_per_sec = rest.rate_per_sec;
-    cc.burst = rest.burst;
-    cc.timeout = Duration::from_secs_f64(rest.timeout_secs);
-    cc.max_retries = rest.max_retries;
-    cc.metrics_chunk = rest.metrics_chunk;
-    cc.by_type_chunk = rest.by_type_chunk;
     let client = match TastytradeClient::new(cc) {
         Ok(c) => c,
         Err(e) => return finish::fatal_before_start(&req, &clock, e.to_string()),
@@ -156,13 +151,13 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
         r = stages(ctx.clone()) => r.err().inspect(|f| ctx.board.fail_active(&f.0)),
         _ = tokio::time::sleep(timeout) => {
             let msg = format!("the --timeout budget of {} s ran out", timeout.as_secs_f64());
-            ctx.board.halt("timeout", &msg);
+            ctx.board.halt(Stage::Timeout, &msg);
             Some(Fatal(msg))
         }
         _ = ctrl_c() => {
             interrupted = true;
             let msg = "interrupted (Ctrl-C)".to_string();
-            ctx.board.halt("interrupted", &msg);
+            ctx.board.halt(Stage::Interrupted, &msg);
             Some(Fatal(msg))
         }
     };

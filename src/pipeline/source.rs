@@ -25,9 +25,14 @@ pub enum Source {
 impl Source {
     /// `demo` or `tastytrade`.
     pub fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// Which kind of source this is (`meta.source`).
+    pub fn kind(&self) -> crate::model::SourceKind {
         match self {
-            Source::Demo { .. } => "demo",
-            Source::Tastytrade { .. } => "tastytrade",
+            Source::Demo { .. } => crate::model::SourceKind::Demo,
+            Source::Tastytrade { .. } => crate::model::SourceKind::Tastytrade,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! report then decides each from what is known (a failure on known data still rejects, every filter
 //! known and passing is still a candidate) and only the undecided ones become errors.
 
-use crate::report::model::SymbolFields;
+use crate::model::{RejectStage, Stage, SymbolFields};
 use crate::symbol::AssetClass;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -18,24 +18,24 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     /// Still moving; the stage it is in.
-    Active(&'static str),
+    Active(Stage),
     /// Failed a filter at `stage`.
     Rejected {
-        stage: &'static str,
+        stage: RejectStage,
         reasons: Vec<String>,
     },
     /// Could not be evaluated: `error` says what could not be had and why; `unknown` lists the
     /// filters left unknown (with their reasons), when it got as far as a filter.
     Error {
-        stage: &'static str,
+        stage: Stage,
         error: String,
         unknown: Vec<String>,
     },
     /// Still moving when the scan stopped: `at` the stage it was in, `kind` is `timeout` or
     /// `interrupted`, `reason` the message.
     Halted {
-        at: &'static str,
-        kind: &'static str,
+        at: Stage,
+        kind: Stage,
         reason: String,
     },
 }
@@ -60,7 +60,7 @@ pub struct SymbolState {
     /// document does not depend on timing).
     pub chain_notes: Vec<String>,
     /// Implausible values of the chain and its quotes; settled like `chain_notes`.
-    pub chain_warnings: Vec<crate::report::model::Warning>,
+    pub chain_warnings: Vec<crate::model::Warning>,
 }
 
 impl SymbolState {
@@ -69,7 +69,7 @@ impl SymbolState {
     }
 
     /// Move to `stage` if still active.
-    pub fn advance(&mut self, stage: &'static str) {
+    pub fn advance(&mut self, stage: Stage) {
         if self.is_active() {
             self.status = Status::Active(stage);
         }
@@ -94,17 +94,12 @@ impl SymbolState {
     }
 
     /// Mark an error, unless the symbol already left the pipeline.
-    pub fn fail(&mut self, stage: &'static str, error: impl Into<String>) {
+    pub fn fail(&mut self, stage: Stage, error: impl Into<String>) {
         self.fail_unknown(stage, error, Vec::new());
     }
 
     /// Mark an error with the filters it left unknown, unless the symbol already left the pipeline.
-    pub fn fail_unknown(
-        &mut self,
-        stage: &'static str,
-        error: impl Into<String>,
-        unknown: Vec<String>,
-    ) {
+    pub fn fail_unknown(&mut self, stage: Stage, error: impl Into<String>, unknown: Vec<String>) {
         if self.is_active() {
             self.status = Status::Error {
                 stage,
@@ -115,7 +110,7 @@ impl SymbolState {
     }
 
     /// Mark a rejection, unless the symbol already left the pipeline.
-    pub fn reject(&mut self, stage: &'static str, reasons: Vec<String>) {
+    pub fn reject(&mut self, stage: RejectStage, reasons: Vec<String>) {
         if self.is_active() {
             self.status = Status::Rejected { stage, reasons };
         }
@@ -141,7 +136,7 @@ impl Board {
                         asset_class: Some(class),
                         ..SymbolFields::default()
                     },
-                    status: Status::Active("load"),
+                    status: Status::Active(Stage::Load),
                     front_contract: None,
                     streamer_symbol: None,
                     service_hv: (None, None),
@@ -196,7 +191,7 @@ impl Board {
 
     /// The scan stopped early (`kind`: `timeout` or `interrupted`): every active symbol is halted
     /// where it is, to be decided by the report from what is known.
-    pub fn halt(&self, kind: &'static str, reason: &str) {
+    pub fn halt(&self, kind: Stage, reason: &str) {
         for s in self.lock().iter_mut() {
             if let Status::Active(at) = s.status {
                 s.status = Status::Halted {

@@ -1,7 +1,7 @@
 //! Stage timing as data: each stage records start and end (ms since scan start), items in and
 //! out, and requests made. Stages may overlap; the breakdown shows them as they ran.
 
-use crate::report::model::StageTiming;
+use crate::model::StageTiming;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 

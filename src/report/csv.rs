@@ -104,7 +104,7 @@ pub fn row(c: &Candidate) -> Vec<String> {
         opt(f.expected_move_method.map(|m| m.as_str())),
         num(f.slippage),
         num(c.score),
-        c.signal.clone(),
+        c.signal.to_string(),
         c.filters.passed.join(LIST_SEPARATOR),
         c.filters.na.join(LIST_SEPARATOR),
         c.filters.failed.join(LIST_SEPARATOR),

@@ -1,7 +1,7 @@
 //! Output formats behind one trait: the JSON document, the table and the CSV, each in its own
 //! file, all rendering the same [`model::ScanReport`]; plus the benchmark breakdown for stderr.
 //!
-//! - [`model`]: the data (the JSON contract of product.md).
+//! - [`model`] (`crate::model`, re-exported): the data (the JSON contract of product.md).
 //! - [`json`], [`table`], [`csv`]: one [`Reporter`] each, chosen by [`Format`] through [`reporter`].
 //! - [`benchmark`]: the `PIPELINE TIMING BREAKDOWN` text (`BENCHMARK=1`), always plain text.
 //!
@@ -11,8 +11,10 @@
 pub mod benchmark;
 pub mod csv;
 pub mod json;
-pub mod model;
 pub mod table;
+
+/// The model the formats render (it lives at `crate::model`, below the pipeline and the filters).
+pub use crate::model;
 
 use model::{ScanReport, SymbolFields};
 use std::io::{self, Write};

@@ -13,9 +13,9 @@
 //! (the budget ran out, Ctrl-C) says so in the header and in a note under the table
 //! ([`incomplete_note`]: the reason and how many symbols were left undecided).
 
-use super::model::{Candidate, ScanReport, Warning};
+use super::model::{Candidate, ScanReport, Stage, Warning};
 use super::{finite, sanitized, Options, Reporter};
-use crate::vol::derived::MoveMethod;
+use crate::model::MoveMethod;
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement};
 use std::io::{self, Write};
 
@@ -116,7 +116,7 @@ fn cells(c: &Candidate) -> Vec<String> {
         em,
         pct(f.slippage),
         fixed(c.score, 1),
-        c.signal.clone(),
+        c.signal.to_string(),
     ]
 }
 
@@ -351,7 +351,7 @@ pub fn warning_text(w: &Warning) -> String {
 pub fn undecided(r: &ScanReport) -> usize {
     r.errors
         .iter()
-        .filter(|e| e.stage == "timeout" || e.stage == "interrupted")
+        .filter(|e| matches!(e.stage, Stage::Timeout | Stage::Interrupted))
         .count()
 }
 
@@ -410,7 +410,11 @@ pub fn write_explanation(r: &ScanReport, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "errors ({n_err}):")?;
         let w = r.errors.iter().map(|x| x.symbol.chars().count()).max();
         let w = w.unwrap_or(0);
-        let sw = r.errors.iter().map(|x| x.stage.chars().count()).max();
+        let sw = r
+            .errors
+            .iter()
+            .map(|x| x.stage.as_str().chars().count())
+            .max();
         let sw = sw.unwrap_or(0);
         for e in &r.errors {
             writeln!(out, "  {:<w$}  {:<sw$}  {}", e.symbol, e.stage, e.error)?;

@@ -1,7 +1,7 @@
 //! The filters of product.md as named predicates over [`SymbolFields`], and the verdict they add
 //! up to.
 //!
-//! Each filter returns a [`FilterResult`]: its name, one of four [`Outcome`]s and the numbers it
+//! Each filter returns a [`FilterResult`]: its name, one of four [`FilterOutcome`]s and the numbers it
 //! compared (or why it could not). The rules:
 //! - `pass` / `fail`: the comparison on known data (`iv_percentile 0.12 < 0.50`).
 //! - `n/a`: the filter does not apply to the asset class (declared per filter below: an index or a
@@ -12,17 +12,17 @@
 //! [`verdict`] turns a set of results into the symbol's fate: any `fail` → rejected (reasons list
 //! every failed and every unknown filter); otherwise any `unknown` → error; otherwise candidate.
 //!
-//! [`Stage`] says which data a filter needs, so the pipeline can decide a symbol as early as its
+//! [`Needs`] says which data a filter needs, so the pipeline can decide a symbol as early as its
 //! data allows: `Metrics` filters run in the prefilter, `Candles` filters as each history is
 //! computed, `Chain` filters once the option chain and its ATM quotes are in.
 
 use crate::config::Thresholds;
-use crate::report::model::SymbolFields;
+use crate::model::SymbolFields;
 use crate::symbol::AssetClass;
 
-/// Which data a filter needs.
+/// Which data a filter needs (so the pipeline can decide a symbol as early as its data allows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
+pub enum Needs {
     /// `/market-metrics` and prices.
     Metrics,
     /// Daily candles (HV).
@@ -33,7 +33,7 @@ pub enum Stage {
 
 /// One filter's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum FilterOutcome {
     Pass,
     Fail,
     /// Does not apply to the asset class; counts as a pass.
@@ -42,10 +42,10 @@ pub enum Outcome {
     Unknown,
 }
 
-impl Outcome {
+impl FilterOutcome {
     /// Pass or n/a.
     pub fn is_ok(self) -> bool {
-        matches!(self, Outcome::Pass | Outcome::NotApplicable)
+        matches!(self, FilterOutcome::Pass | FilterOutcome::NotApplicable)
     }
 }
 
@@ -53,7 +53,7 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FilterResult {
     pub name: &'static str,
-    pub outcome: Outcome,
+    pub outcome: FilterOutcome,
     /// The comparison made (`iv_percentile 0.12 < 0.50`), why it does not apply, or why its input
     /// is unknown (`vrp_structural unknown (HV90 needs 91 closes, have 40)`).
     pub detail: String,
@@ -62,11 +62,11 @@ pub struct FilterResult {
 /// A filter: a name, the data it needs, and its predicate.
 pub struct Filter {
     pub name: &'static str,
-    pub stage: Stage,
+    pub needs: Needs,
     pub check: fn(&SymbolFields, &Thresholds) -> FilterResult,
 }
 
-fn result(name: &'static str, outcome: Outcome, detail: String) -> FilterResult {
+fn result(name: &'static str, outcome: FilterOutcome, detail: String) -> FilterResult {
     FilterResult {
         name,
         outcome,
@@ -75,11 +75,19 @@ fn result(name: &'static str, outcome: Outcome, detail: String) -> FilterResult 
 }
 
 fn unknown(name: &'static str, why: &str) -> FilterResult {
-    result(name, Outcome::Unknown, format!("{name} unknown ({why})"))
+    result(
+        name,
+        FilterOutcome::Unknown,
+        format!("{name} unknown ({why})"),
+    )
 }
 
 fn na(name: &'static str, why: &str) -> FilterResult {
-    result(name, Outcome::NotApplicable, format!("{name} n/a ({why})"))
+    result(
+        name,
+        FilterOutcome::NotApplicable,
+        format!("{name} n/a ({why})"),
+    )
 }
 
 /// `value >= min` (or `> min` when `strict`); unknown when `value` is `None`.
@@ -100,7 +108,11 @@ fn at_least(
                 (false, true) => "<=",
                 (false, false) => "<",
             };
-            let outcome = if ok { Outcome::Pass } else { Outcome::Fail };
+            let outcome = if ok {
+                FilterOutcome::Pass
+            } else {
+                FilterOutcome::Fail
+            };
             result(name, outcome, format!("{name} {v:.2} {op} {min:.2}"))
         }
     }
@@ -167,7 +179,7 @@ fn data_integrity(f: &SymbolFields, _: &Thresholds) -> FilterResult {
     if missing.is_empty() {
         result(
             "data_integrity",
-            Outcome::Pass,
+            FilterOutcome::Pass,
             "iv and price present".into(),
         )
     } else {
@@ -195,16 +207,20 @@ fn liquidity_rating(f: &SymbolFields, t: &Thresholds) -> FilterResult {
         return na(NAME, "the service does not rate this class");
     }
     if t.liquidity_rating_min == 0 {
-        return result(NAME, Outcome::Pass, "liquidity_rating: no minimum".into());
+        return result(
+            NAME,
+            FilterOutcome::Pass,
+            "liquidity_rating: no minimum".into(),
+        );
     }
     match f.liquidity_rating {
         None => unknown(NAME, &metric_reason(f, NAME)),
         Some(r) => {
             let ok = r >= t.liquidity_rating_min;
             let (op, outcome) = if ok {
-                (">=", Outcome::Pass)
+                (">=", FilterOutcome::Pass)
             } else {
-                ("<", Outcome::Fail)
+                ("<", FilterOutcome::Fail)
             };
             result(
                 NAME,
@@ -263,9 +279,9 @@ fn slippage(f: &SymbolFields, t: &Thresholds) -> FilterResult {
         Some(s) => {
             let ok = s <= t.slippage_max;
             let (op, outcome) = if ok {
-                ("<=", Outcome::Pass)
+                ("<=", FilterOutcome::Pass)
             } else {
-                (">", Outcome::Fail)
+                (">", FilterOutcome::Fail)
             };
             result(
                 "slippage",
@@ -284,19 +300,19 @@ fn earnings(f: &SymbolFields, t: &Thresholds) -> FilterResult {
     if t.earnings_allowed {
         return result(
             NAME,
-            Outcome::Pass,
+            FilterOutcome::Pass,
             "earnings allowed by the profile".into(),
         );
     }
     match (f.earnings_before_expiration, f.earnings_date, f.expiration) {
         (Some(true), Some(e), Some(x)) => result(
             NAME,
-            Outcome::Fail,
+            FilterOutcome::Fail,
             format!("earnings {e} on or before the expiration {x}"),
         ),
         (Some(false), Some(e), Some(x)) => result(
             NAME,
-            Outcome::Pass,
+            FilterOutcome::Pass,
             format!("earnings {e} after the expiration {x}"),
         ),
         (_, None, _) => unknown(NAME, &note_or(f, &["earnings"], "no earnings date")),
@@ -308,68 +324,83 @@ fn earnings(f: &SymbolFields, t: &Thresholds) -> FilterResult {
 pub const FILTERS: &[Filter] = &[
     Filter {
         name: "data_integrity",
-        stage: Stage::Metrics,
+        needs: Needs::Metrics,
         check: data_integrity,
     },
     Filter {
         name: "iv_percentile",
-        stage: Stage::Metrics,
+        needs: Needs::Metrics,
         check: iv_percentile,
     },
     Filter {
         name: "liquidity_rating",
-        stage: Stage::Metrics,
+        needs: Needs::Metrics,
         check: liquidity_rating,
     },
     Filter {
         name: "price",
-        stage: Stage::Metrics,
+        needs: Needs::Metrics,
         check: price,
     },
     Filter {
         name: "vrp_structural",
-        stage: Stage::Candles,
+        needs: Needs::Candles,
         check: vrp_structural,
     },
     Filter {
         name: "vrp_tactical",
-        stage: Stage::Candles,
+        needs: Needs::Candles,
         check: vrp_tactical,
     },
     Filter {
         name: "vtr",
-        stage: Stage::Candles,
+        needs: Needs::Candles,
         check: vtr,
     },
     Filter {
         name: "slippage",
-        stage: Stage::Chain,
+        needs: Needs::Chain,
         check: slippage,
     },
     Filter {
         name: "earnings",
-        stage: Stage::Chain,
+        needs: Needs::Chain,
         check: earnings,
     },
 ];
 
-/// Run the filters of `stage` (or all when `None`).
-pub fn run(fields: &SymbolFields, t: &Thresholds, stage: Option<Stage>) -> Vec<FilterResult> {
+/// Run the filters that need `needs` (or all when `None`).
+pub fn run(fields: &SymbolFields, t: &Thresholds, needs: Option<Needs>) -> Vec<FilterResult> {
     FILTERS
         .iter()
-        .filter(|f| stage.is_none_or(|s| f.stage == s))
+        .filter(|f| needs.is_none_or(|s| f.needs == s))
         .map(|f| (f.check)(fields, t))
         .collect()
 }
 
+/// Thresholds loosened by `slack` (a fraction): every minimum lowered and every maximum raised by
+/// it. For predictions ("may this symbol pass?"), never for verdicts.
+pub fn relaxed(t: &Thresholds, slack: f64) -> Thresholds {
+    let down = |v: f64| v * (1.0 - slack);
+    Thresholds {
+        vrp_structural_min: down(t.vrp_structural_min),
+        vrp_tactical_min: down(t.vrp_tactical_min),
+        iv_percentile_min: down(t.iv_percentile_min),
+        price_min: down(t.price_min),
+        vtr_min: down(t.vtr_min),
+        slippage_max: t.slippage_max * (1.0 + slack),
+        ..t.clone()
+    }
+}
+
 /// The filters that need only metrics.
 pub fn prefilter(fields: &SymbolFields, t: &Thresholds) -> Vec<FilterResult> {
-    run(fields, t, Some(Stage::Metrics))
+    run(fields, t, Some(Needs::Metrics))
 }
 
 /// The stage of a filter, by name.
-pub fn stage_of(name: &str) -> Option<Stage> {
-    FILTERS.iter().find(|f| f.name == name).map(|f| f.stage)
+pub fn needs_of(name: &str) -> Option<Needs> {
+    FILTERS.iter().find(|f| f.name == name).map(|f| f.needs)
 }
 
 /// What a set of filter results adds up to (product.md, "Verdicts").
@@ -385,19 +416,19 @@ pub enum Verdict {
 
 /// The verdict of `results`.
 pub fn verdict(results: &[FilterResult]) -> Verdict {
-    let fails = results.iter().any(|r| r.outcome == Outcome::Fail);
+    let fails = results.iter().any(|r| r.outcome == FilterOutcome::Fail);
     let not_ok: Vec<&FilterResult> = results.iter().filter(|r| !r.outcome.is_ok()).collect();
     if fails {
         // Failures first, then the unknowns.
         let mut reasons: Vec<String> = not_ok
             .iter()
-            .filter(|r| r.outcome == Outcome::Fail)
+            .filter(|r| r.outcome == FilterOutcome::Fail)
             .map(|r| r.detail.clone())
             .collect();
         reasons.extend(
             not_ok
                 .iter()
-                .filter(|r| r.outcome == Outcome::Unknown)
+                .filter(|r| r.outcome == FilterOutcome::Unknown)
                 .map(|r| r.detail.clone()),
         );
         Verdict::Rejected(reasons)
@@ -446,7 +477,7 @@ mod tests {
     fn a_good_symbol_passes_everything() {
         let r = run(&good(), &balanced(), None);
         assert_eq!(r.len(), FILTERS.len());
-        assert!(r.iter().all(|x| x.outcome == Outcome::Pass), "{r:?}");
+        assert!(r.iter().all(|x| x.outcome == FilterOutcome::Pass), "{r:?}");
         assert_eq!(verdict(&r), Verdict::Candidate);
     }
 
@@ -552,7 +583,7 @@ mod tests {
         for (name, f) in cases {
             let r = run(&f, &t, None);
             let x = r.iter().find(|x| x.name == name).unwrap();
-            assert_eq!(x.outcome, Outcome::Unknown, "{name}: {x:?}");
+            assert_eq!(x.outcome, FilterOutcome::Unknown, "{name}: {x:?}");
             assert!(x.detail.starts_with(&format!("{name} unknown (")), "{x:?}");
             match verdict(&r) {
                 Verdict::Unknown(u) => assert!(u.iter().any(|x| x.name == name)),
@@ -594,9 +625,9 @@ mod tests {
         };
         let r = run(&fut, &t, None);
         let get = |n: &str| r.iter().find(|x| x.name == n).unwrap().outcome;
-        assert_eq!(get("price"), Outcome::NotApplicable);
-        assert_eq!(get("liquidity_rating"), Outcome::NotApplicable);
-        assert_eq!(get("earnings"), Outcome::NotApplicable);
+        assert_eq!(get("price"), FilterOutcome::NotApplicable);
+        assert_eq!(get("liquidity_rating"), FilterOutcome::NotApplicable);
+        assert_eq!(get("earnings"), FilterOutcome::NotApplicable);
         assert_eq!(verdict(&r), Verdict::Candidate);
         let idx = SymbolFields {
             asset_class: Some(AssetClass::Index),
@@ -606,7 +637,7 @@ mod tests {
         let r = run(&idx, &t, None);
         assert_eq!(
             r.iter().find(|x| x.name == "price").unwrap().outcome,
-            Outcome::Fail
+            FilterOutcome::Fail
         );
         let etf = SymbolFields {
             asset_class: Some(AssetClass::Etf),
@@ -640,7 +671,7 @@ mod tests {
             notes: vec!["HV90 needs 91 closes, have 40".into()],
             ..good()
         };
-        let r = run(&f, &balanced(), Some(Stage::Candles));
+        let r = run(&f, &balanced(), Some(Needs::Candles));
         assert_eq!(
             r[0].detail,
             "vrp_structural unknown (HV90 needs 91 closes, have 40)"
@@ -648,7 +679,7 @@ mod tests {
         let f = SymbolFields {
             iv: None,
             vrp_structural: None,
-            warnings: vec![crate::report::model::Warning::number(
+            warnings: vec![crate::model::Warning::number(
                 "iv",
                 50.0,
                 "iv must be a fraction in (0, 5]",

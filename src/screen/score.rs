@@ -12,7 +12,7 @@
 //! helps nor hurts). Weights and caps live in `[score]` of the configuration.
 
 use crate::config::ScoreWeights;
-use crate::report::model::SymbolFields;
+use crate::model::SymbolFields;
 
 fn clamp01(x: f64) -> f64 {
     if x.is_nan() {

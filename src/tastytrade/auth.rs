@@ -17,8 +17,9 @@
 //!   encoding, before they are stored.
 
 use super::error::ApiError;
-use super::http::{short, transport_detail, Backoff, Counters, Event};
+use super::http::{short, transport_detail, Counters, Event};
 use super::secret::Secret;
+use crate::backoff::Backoff;
 use crate::date::now_ms;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,11 +1,14 @@
-//! [`ClientConfig`] and [`TastytradeClient`]: construction, the shared state behind every clone, and
-//! the counters. The endpoint methods live next to their types (`metrics.rs`, `market_data.rs`,
+//! [`ClientConfig`] and [`TastytradeClient`]: construction (settings from the `[rest]` config
+//! section, [`ClientConfig::from_rest`], the only place config becomes client settings), the shared
+//! state behind every clone, and the counters. The endpoint methods live next to their types (`metrics.rs`, `market_data.rs`,
 //! `chains.rs`, `futures.rs`, `quote_token.rs`).
 
 use super::auth::{AuthSettings, CachedToken, TokenManager, TOKEN_ENDPOINT};
 use super::error::ApiError;
-use super::http::{Backoff, Counters, Get, HttpSettings, Pacer, RequestCounters, RequestLayer};
+use super::http::{Counters, Get, HttpSettings, Pacer, RequestCounters, RequestLayer};
 use super::secret::Secret;
+use crate::backoff::Backoff;
+use crate::config::{Config, RestConfig};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +22,23 @@ pub const SANDBOX_URL: &str = "https://api.cert.tastyworks.com";
 pub const USER_AGENT: &str = concat!("volscreen/", env!("CARGO_PKG_VERSION"));
 /// Most symbols `/market-data/by-type` accepts in one request, all types together.
 pub const BY_TYPE_MAX_SYMBOLS: usize = 100;
+/// The longest per-request timeout a config can ask for (a day); longer values are cut to it.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// `secs` as a timeout: cut to [`MAX_TIMEOUT_SECS`]; zero when not a positive number (which
+/// [`ClientConfig`]'s validation then refuses), never a panic.
+fn seconds(secs: f64) -> Duration {
+    if secs.is_nan() {
+        return Duration::ZERO;
+    }
+    Duration::try_from_secs_f64(secs.min(MAX_TIMEOUT_SECS)).unwrap_or(Duration::ZERO)
+}
 
 /// Everything that configures a client. `Debug` is safe: secrets print `[redacted]`.
+///
+/// Defaults live in one place: the `[rest]` section of the built-in `config/volscreen.toml`
+/// ([`ClientConfig::new`]); a loaded config becomes client settings through
+/// [`ClientConfig::from_rest`]. The fields are public so a caller (a test) can change any of them.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// `https://api.tastyworks.com`, the sandbox, or the demo market's `http://127.0.0.1:PORT`.
@@ -33,15 +51,16 @@ pub struct ClientConfig {
     pub scope: Option<String>,
     /// Default [`USER_AGENT`].
     pub user_agent: String,
-    /// Requests in flight at once (default 16).
+    /// Requests in flight at once (`[rest] concurrency`).
     pub concurrency: usize,
-    /// Sustained client-side request rate, per second (default 20: the demo market's limit).
+    /// Sustained client-side request rate, per second (`[rest] rate_per_sec`).
     pub rate_per_sec: f64,
-    /// Burst size of the client-side token bucket (default 40).
+    /// Burst size of the client-side token bucket (`[rest] burst`).
     pub burst: f64,
-    /// Per-request timeout, connection to last body byte (default 15 s).
+    /// Per-request timeout, connection to last body byte (`[rest] timeout_secs`).
     pub timeout: Duration,
-    /// Retries of a GET after 5xx, timeouts, connection errors and broken bodies (default 6).
+    /// Retries of a GET after 5xx, timeouts, connection errors and broken bodies
+    /// (`[rest] max_retries`).
     pub max_retries: u32,
     /// Retries of a GET after 429s (default 12; the pacer slows down meanwhile).
     pub max_rate_limit_retries: u32,
@@ -57,9 +76,9 @@ pub struct ClientConfig {
     pub token_retries: u32,
     /// Refresh this long before expiry (default 60 s; never more than half of `expires_in`).
     pub refresh_margin: Duration,
-    /// Symbols per `/market-metrics` request (default 100).
+    /// Symbols per `/market-metrics` request (`[rest] metrics_chunk`).
     pub metrics_chunk: usize,
-    /// Symbols per `/market-data/by-type` request (default and maximum 100).
+    /// Symbols per `/market-data/by-type` request (`[rest] by_type_chunk`; at most 100).
     pub by_type_chunk: usize,
     /// Product codes per `/instruments/futures` request (default 50).
     pub futures_chunk: usize,
@@ -68,8 +87,28 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Defaults for everything but where to go and the credentials.
+    /// The built-in settings (`[rest]` of the built-in `config/volscreen.toml`, see
+    /// [`ClientConfig::from_rest`]) for `base_url` and the credentials.
     pub fn new(
+        base_url: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        refresh_token: impl Into<Secret>,
+    ) -> ClientConfig {
+        ClientConfig::from_rest(
+            &Config::builtin().rest,
+            base_url,
+            client_secret,
+            refresh_token,
+        )
+    }
+
+    /// The settings of a `[rest]` config section for `base_url` and the credentials: the one place
+    /// where configuration becomes client settings. `concurrency`, `rate_per_sec`, `burst`,
+    /// `timeout_secs`, `max_retries`, `metrics_chunk` and `by_type_chunk` come from `rest`; the
+    /// settings the config file has no key for (backoff, token refresh, futures chunk, the
+    /// `User-Agent`) are fixed here.
+    pub fn from_rest(
+        rest: &RestConfig,
         base_url: impl Into<String>,
         client_secret: impl Into<Secret>,
         refresh_token: impl Into<Secret>,
@@ -81,27 +120,22 @@ impl ClientConfig {
             client_id: None,
             scope: None,
             user_agent: USER_AGENT.to_string(),
-            concurrency: 16,
-            rate_per_sec: 20.0,
-            burst: 40.0,
-            timeout: Duration::from_secs(15),
-            max_retries: 6,
+            concurrency: rest.concurrency,
+            rate_per_sec: rest.rate_per_sec,
+            burst: rest.burst,
+            timeout: seconds(rest.timeout_secs),
+            max_retries: rest.max_retries,
             max_rate_limit_retries: 12,
             rate_limit_backoff_base: Duration::from_millis(20),
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(2),
             token_retries: 3,
             refresh_margin: Duration::from_secs(60),
-            metrics_chunk: 100,
-            by_type_chunk: BY_TYPE_MAX_SYMBOLS,
+            metrics_chunk: rest.metrics_chunk,
+            by_type_chunk: rest.by_type_chunk,
             futures_chunk: 50,
             cached_token: None,
         }
-    }
-
-    /// The demo market at `base_url` with its demo credentials.
-    pub fn demo(base_url: impl Into<String>) -> ClientConfig {
-        ClientConfig::new(base_url, crate::sim::DEMO_SECRET, crate::sim::DEMO_SECRET)
     }
 
     fn validate(&self) -> Result<(), ApiError> {
@@ -172,10 +206,10 @@ impl TastytradeClient {
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .build()
             .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
-        let backoff = Backoff {
-            base: config.backoff_base,
-            max: config.backoff_max.max(config.backoff_base),
-        };
+        let backoff = Backoff::new(
+            config.backoff_base,
+            config.backoff_max.max(config.backoff_base),
+        );
         let counters = Arc::new(Counters::default());
         let auth = Arc::new(TokenManager::new(
             http.clone(),
@@ -203,10 +237,10 @@ impl TastytradeClient {
                 max_retries: config.max_retries,
                 max_rate_limit_retries: config.max_rate_limit_retries,
                 backoff,
-                rate_limit_backoff: Backoff {
-                    base: config.rate_limit_backoff_base,
-                    max: backoff.max.max(config.rate_limit_backoff_base),
-                },
+                rate_limit_backoff: Backoff::new(
+                    config.rate_limit_backoff_base,
+                    backoff.max.max(config.rate_limit_backoff_base),
+                ),
             },
         };
         Ok(TastytradeClient {
@@ -249,5 +283,54 @@ impl TastytradeClient {
                 context,
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_builtin_rest_section() {
+        let rest = Config::builtin().rest;
+        let c = ClientConfig::new("http://127.0.0.1:1", "cs", "rt");
+        assert_eq!(c.concurrency, rest.concurrency);
+        assert_eq!(c.rate_per_sec, rest.rate_per_sec);
+        assert_eq!(c.burst, rest.burst);
+        assert_eq!(c.timeout, Duration::from_secs_f64(rest.timeout_secs));
+        assert_eq!(c.max_retries, rest.max_retries);
+        assert_eq!(c.metrics_chunk, rest.metrics_chunk);
+        assert_eq!(c.by_type_chunk, rest.by_type_chunk);
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn from_rest_takes_every_rest_setting() {
+        let mut rest = Config::builtin().rest;
+        rest.concurrency = 3;
+        rest.rate_per_sec = 7.5;
+        rest.burst = 2.0;
+        rest.timeout_secs = 0.25;
+        rest.max_retries = 1;
+        rest.metrics_chunk = 9;
+        rest.by_type_chunk = 8;
+        let c = ClientConfig::from_rest(&rest, "http://127.0.0.1:1", "cs", "rt");
+        assert_eq!(
+            (c.concurrency, c.rate_per_sec, c.burst, c.timeout),
+            (3, 7.5, 2.0, Duration::from_millis(250))
+        );
+        assert_eq!((c.max_retries, c.metrics_chunk, c.by_type_chunk), (1, 9, 8));
+        assert_eq!(c.base_url, "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn odd_timeouts_never_panic() {
+        assert_eq!(seconds(f64::NAN), Duration::ZERO);
+        assert_eq!(seconds(-1.0), Duration::ZERO);
+        assert_eq!(seconds(1e300), Duration::from_secs(86_400));
+        let mut rest = Config::builtin().rest;
+        rest.timeout_secs = -3.0;
+        let c = ClientConfig::from_rest(&rest, "http://127.0.0.1:1", "cs", "rt");
+        assert!(matches!(c.validate(), Err(ApiError::Config(_))));
     }
 }

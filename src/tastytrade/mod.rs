@@ -1,6 +1,6 @@
 //! The tastytrade REST client: OAuth2 tokens, one rate-aware request layer, and tolerant typed decoding
 //! of the endpoints volscreen uses. The wire facts it follows are `shared/spec/tastytrade-wire.md`; the
-//! demo market ([`crate::sim`]) is reached through the very same code.
+//! demo market (`volscreen sim serve`) is reached through the very same code.
 //!
 //! # API
 //! ```no_run
@@ -36,12 +36,16 @@
 //! - Auth ([`auth`]): refresh-token grant, proactive refresh (60 s margin, at most half of
 //!   `expires_in`), one refresh in flight, on 401 one refresh and one retry, `invalid_grant` final,
 //!   transient token failures retried with backoff.
-//! - Requests ([`http`]): a concurrency bound, a client-side token bucket (default 20/s, burst 40)
-//!   whose rate each 429 lowers (×0.94, never below a tenth) and each success raises back (×1.03),
+//! - Settings ([`ClientConfig`]): from the `[rest]` config section ([`ClientConfig::from_rest`]);
+//!   [`ClientConfig::new`] takes the built-in `config/volscreen.toml`'s, the one home of the defaults.
+//! - Requests ([`http`]): a concurrency bound, a client-side token bucket (rate and burst from the
+//!   `[rest]` config section) whose rate each 429 lowers (×0.94, never below a tenth) and each
+//!   success raises back (×1.03),
 //!   the access token taken only once pacing lets the request go, backoff with jitter on 429 (short)
 //!   / 5xx / timeouts / connection errors / broken JSON (honouring `Retry-After`), a per-request
 //!   timeout, counters.
-//! - Batches ([`batch`]): chunked (metrics 100, by-type at most 100), concurrent, failed chunks split.
+//! - Batches ([`batch`]): chunked (`[rest] metrics_chunk`, by-type at most 100), concurrent, failed
+//!   chunks split.
 //! - Decoding ([`decode`]): every field but `symbol` optional, numbers as strings or numbers, `"NaN"`
 //!   and empty as `None`, unknown fields ignored, scales normalised to fractions once ([`metrics`]).
 //! - Secrets ([`secret`]): credentials and tokens print as `[redacted]` everywhere; every secret

@@ -34,24 +34,7 @@ pub fn vtr(hv30: Option<f64>, hv90: Option<f64>) -> Option<f64> {
     finite(hv30? / hv90)
 }
 
-/// How an expected move was obtained.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MoveMethod {
-    /// ATM straddle mid / price.
-    Straddle,
-    /// IV·√(dte/365), when no option quotes are available.
-    IvDte,
-}
-
-impl MoveMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MoveMethod::Straddle => "straddle",
-            MoveMethod::IvDte => "iv_dte",
-        }
-    }
-}
+pub use crate::model::MoveMethod;
 
 /// Expected move as a fraction of price: the straddle when its mid and the price are known,
 /// else `iv·√(dte/365)` when IV and DTE are known.

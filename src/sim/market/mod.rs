@@ -25,7 +25,7 @@ use path::Series;
 use std::sync::{Arc, OnceLock};
 use universe::Underlying;
 
-pub use universe::{ETFS, LIQUID, UNKNOWN_SYMBOLS};
+pub use universe::{LIQUID, UNKNOWN_SYMBOLS};
 
 /// Sessions of served candle history (about three years).
 pub const HISTORY_SESSIONS: usize = path::HISTORY_DAYS;

@@ -63,41 +63,30 @@ pub fn nice_ceil(x: f64) -> f64 {
     10.0 * p
 }
 
-/// Base strike increment of a stock-like underlying by price level.
+/// Base strike increments of a stock-like underlying by price level: (prices below, liquid
+/// names, other names), first matching row wins.
+const EQUITY_INCREMENTS: [(f64, f64, f64); 6] = [
+    (5.0, 0.5, 0.5),
+    (25.0, 0.5, 1.0),
+    (100.0, 1.0, 2.5),
+    (250.0, 2.5, 5.0),
+    (1000.0, 5.0, 10.0),
+    (10_000.0, 5.0, 5.0),
+];
+
+/// Base strike increment of a stock-like underlying by price level (25 above the last row of
+/// [`EQUITY_INCREMENTS`], and for a NaN price).
 pub fn equity_increment(price: f64, liquid: bool) -> f64 {
-    match price {
-        p if p < 5.0 => 0.5,
-        p if p < 25.0 => {
+    EQUITY_INCREMENTS.iter().find(|row| price < row.0).map_or(
+        25.0,
+        |&(_, liquid_inc, other_inc)| {
             if liquid {
-                0.5
+                liquid_inc
             } else {
-                1.0
+                other_inc
             }
-        }
-        p if p < 100.0 => {
-            if liquid {
-                1.0
-            } else {
-                2.5
-            }
-        }
-        p if p < 250.0 => {
-            if liquid {
-                2.5
-            } else {
-                5.0
-            }
-        }
-        p if p < 1000.0 => {
-            if liquid {
-                5.0
-            } else {
-                10.0
-            }
-        }
-        p if p < 10_000.0 => 5.0,
-        _ => 25.0,
-    }
+        },
+    )
 }
 
 /// Most strikes an expiration lists.

@@ -102,25 +102,19 @@ pub struct OptionInputs<'a> {
 /// The model price of an option.
 pub fn option_price(i: &OptionInputs) -> f64 {
     let vol = options::skewed_vol(i.atm_iv, i.underlying_price, i.strike, i.years);
-    if i.future {
-        options::black76(
-            i.call,
-            i.underlying_price,
-            i.strike,
-            i.years,
-            options::RATE,
-            vol,
-        )
+    let model = if i.future {
+        options::black76
     } else {
-        options::black_scholes(
-            i.call,
-            i.underlying_price,
-            i.strike,
-            i.years,
-            options::RATE,
-            vol,
-        )
-    }
+        options::black_scholes
+    };
+    model(
+        i.call,
+        i.underlying_price,
+        i.strike,
+        i.years,
+        options::RATE,
+        vol,
+    )
 }
 
 /// The quote of an option.

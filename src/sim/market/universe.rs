@@ -5,11 +5,14 @@
 //! Every well-formed symbol exists except [`UNKNOWN_SYMBOLS`]; well-formed means, after trimming
 //! and uppercasing, 1..=10 characters from `A-Z0-9./` starting with a letter (equities, ETFs,
 //! indices), or a futures root / contract of a listed product (`/ES`, `/ESZ6`, `/ESZ26:XCME`).
+//!
+//! Asset classes of non-futures are the product's own ([`crate::symbol::classify`]: its index and
+//! ETF lists), so the demo market and the screener cannot disagree about what is an ETF.
 
 use super::futures::{self, ContractRef, Product};
 use crate::date::Date;
 use crate::sim::rng::unit;
-use crate::symbol::{AssetClass, INDICES};
+use crate::symbol::{classify, AssetClass, INDICES};
 
 /// Symbols the demo market does not know (absent from metrics and quotes, no candles, 404 on
 /// chains), so that every error path of a client can be exercised. Any malformed symbol and any
@@ -21,18 +24,6 @@ pub const UNKNOWN_SYMBOLS: &[&str] = &[
 
 /// Longest accepted equity/ETF/index symbol.
 const MAX_LEN: usize = 10;
-
-/// ETFs (and ETNs) the market classifies as `Etf`; anything else that is not an index or future is
-/// an equity.
-pub const ETFS: &[&str] = &[
-    "SPY", "QQQ", "IWM", "DIA", "XLF", "XLE", "XLK", "XLV", "XLI", "XLY", "XLP", "XLU", "XLB",
-    "XLRE", "XLC", "SMH", "SOXX", "TLT", "IEF", "SHY", "GLD", "SLV", "HYG", "JNK", "LQD", "EEM",
-    "EFA", "FXI", "KWEB", "ARKK", "ARKG", "SOXL", "SOXS", "TQQQ", "SQQQ", "SPXL", "SPXS", "TNA",
-    "FAS", "LABU", "TMF", "UVXY", "VXX", "SVXY", "XBI", "IBB", "KRE", "KBE", "XRT", "XHB", "ITB",
-    "XOP", "OIH", "XME", "GDX", "GDXJ", "USO", "UNG", "IBIT", "FBTC", "ETHA", "BITO", "EWZ", "EWJ",
-    "EWW", "EWY", "EWT", "INDA", "MCHI", "ASHR", "VNQ", "IYR", "TAN", "ICLN", "URA", "COPX", "SIL",
-    "VTI", "VOO", "VEA", "VWO", "BKLN", "EMB", "SCHD", "JETS", "RSP", "IVV",
-];
 
 /// Very liquid underlyings: rated 4 or 5 far more often than the rest.
 pub const LIQUID: &[&str] = &[
@@ -220,13 +211,9 @@ pub fn parse(symbol: &str, as_of: Date) -> Option<Underlying> {
     if !well_formed_stock(&s) {
         return None;
     }
-    let class = if INDICES.contains(&s.as_str()) {
-        AssetClass::Index
-    } else if ETFS.contains(&s.as_str()) {
-        AssetClass::Etf
-    } else {
-        AssetClass::Equity
-    };
+    // Not a future here, so the product's classification (index, listed ETF, else equity) is the
+    // market's.
+    let class = classify(&s);
     Some(Underlying::Stock(s, class))
 }
 

@@ -1,4 +1,6 @@
-//! The scan result as data: the JSON contract of product.md, shared by every output format.
+//! The scan result as data: the JSON contract of product.md. The model layer: the pipeline fills
+//! it, the filters and the score read it, every output format renders it; it depends on nothing
+//! above the basic types (dates, symbols).
 //!
 //! Field names here are the stable JSON field names. Unknown values are `None` (JSON `null`), never
 //! NaN and never a made-up zero. Every scanned symbol appears exactly once across `candidates`,
@@ -6,31 +8,103 @@
 
 use crate::date::Date;
 use crate::symbol::AssetClass;
-use crate::vol::derived::MoveMethod;
 use serde::{Deserialize, Serialize};
 
-/// Values of [`Candidate::signal`] (see `screen::signal`).
-pub const SIGNALS: &[&str] = &["EVENT", "RICH", "COILED", "EXPANDING", "DISCOUNT", "FAIR"];
-/// Values of [`Rejected::stage`].
-pub const REJECT_STAGES: &[&str] = &["prefilter", "filter"];
-/// Values of [`ErrorEntry::stage`].
-pub const ERROR_STAGES: &[&str] = &[
-    "load",
-    "source",
-    "auth",
-    "metrics",
-    "prefilter",
-    "enrich",
-    "candles",
-    "chains",
-    "quotes",
-    "compute",
-    "filter",
-    "timeout",
-    "interrupted",
-];
-/// Values of [`Meta::source`].
-pub const SOURCES: &[&str] = &["demo", "tastytrade"];
+/// Declares a closed set of names: an enum serialised as its name, with `ALL`, `as_str` and
+/// `Display`, so that the JSON values, the schema and the code cannot drift apart.
+macro_rules! names {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order of the JSON Schema's `enum`.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name as it appears in the JSON document.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+names! {
+    /// A candidate's one-word signal (`screen::signal`).
+    Signal {
+        Event = "EVENT",
+        Rich = "RICH",
+        Coiled = "COILED",
+        Expanding = "EXPANDING",
+        Discount = "DISCOUNT",
+        Fair = "FAIR",
+    }
+}
+
+names! {
+    /// Where a rejected symbol failed: the metrics-only prefilter or the later filters.
+    RejectStage {
+        Prefilter = "prefilter",
+        Filter = "filter",
+    }
+}
+
+names! {
+    /// Where a symbol is, or where it could not be decided (`errors[].stage`).
+    Stage {
+        Load = "load",
+        Source = "source",
+        Auth = "auth",
+        Metrics = "metrics",
+        Prefilter = "prefilter",
+        Enrich = "enrich",
+        Candles = "candles",
+        Chains = "chains",
+        Quotes = "quotes",
+        Compute = "compute",
+        Filter = "filter",
+        Timeout = "timeout",
+        Interrupted = "interrupted",
+    }
+}
+
+names! {
+    /// Where the data came from (`meta.source`).
+    SourceKind {
+        Demo = "demo",
+        Tastytrade = "tastytrade",
+    }
+}
+
+/// How an expected move was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoveMethod {
+    /// ATM straddle mid / price.
+    Straddle,
+    /// IV·√(dte/365), when no option quotes are available.
+    IvDte,
+}
+
+impl MoveMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveMethod::Straddle => "straddle",
+            MoveMethod::IvDte => "iv_dte",
+        }
+    }
+}
 
 /// Everything known about one symbol's numbers. Flattened into candidates and rejected entries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -125,7 +199,7 @@ pub struct Candidate {
     pub fields: SymbolFields,
     /// 0..100; `None` (JSON `null`) when no score component is known (`screen::score::score`).
     pub score: Option<f64>,
-    pub signal: String,
+    pub signal: Signal,
     pub filters: FilterSummary,
 }
 
@@ -134,7 +208,7 @@ pub struct Candidate {
 pub struct Rejected {
     pub symbol: String,
     /// `prefilter` or `filter`.
-    pub stage: String,
+    pub stage: RejectStage,
     /// One entry per failed filter, with its numbers: `iv_percentile 0.12 < 0.50`.
     pub reasons: Vec<String>,
     #[serde(flatten)]
@@ -148,7 +222,7 @@ pub struct ErrorEntry {
     pub symbol: String,
     /// The stage where it failed: `load`, `metrics`, `enrich`, `candles`, `chains`, `compute`,
     /// `timeout`, `interrupted`.
-    pub stage: String,
+    pub stage: Stage,
     /// What could not be had and why.
     pub error: String,
     /// The filters left unknown, with their reasons (empty when the symbol never reached them).
@@ -199,7 +273,7 @@ pub struct Meta {
     pub tool: String,
     pub version: String,
     /// `demo` or `tastytrade`.
-    pub source: String,
+    pub source: SourceKind,
     pub profile: String,
     pub scanned_at: String,
     pub as_of: Date,

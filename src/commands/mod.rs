@@ -1,0 +1,46 @@
+//! What each command does, one file per command: `screen` ([`screen()`]), `sim serve`
+//! ([`sim_serve()`]) and `cache stats|clear` ([`cache()`]). `plan` turns the parsed `screen` flags
+//! into a checked [`plan::ScanPlan`] before anything runs.
+//!
+//! Rules every command keeps:
+//! - Exit codes: 0 done, 1 could not complete, 2 usage/config/input, 130 interrupted by Ctrl-C.
+//! - Every usage, config or input problem is one [`plan::UsageError`], found before anything is
+//!   fetched or served, and turned into its exit code in one place ([`usage_error`]): one line on
+//!   stderr, nothing on stdout, exit 2.
+//! - stdout gets only the requested output; nothing written to stderr can panic (`say!` drops a
+//!   line that cannot be written).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Write one line to stderr. A closed or broken stderr is not worth a panic (`eprintln!` would
+/// panic): the line is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+mod cache;
+pub mod plan;
+mod screen;
+mod sim_serve;
+
+pub use cache::cache;
+pub use plan::{check_api_url, UsageError, MAX_SECS};
+pub use screen::screen;
+pub use sim_serve::sim_serve;
+
+/// The one place a usage, config or input error becomes output: its message on stderr, exit 2.
+fn usage_error(e: &UsageError) -> ExitCode {
+    say!("volscreen: {e}");
+    ExitCode::from(2)
+}
+
+/// A multi-threaded tokio runtime, or exit 1 with a line on stderr.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|e| {
+        say!("volscreen: cannot start the async runtime: {e}");
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,434 @@
+//! `screen`'s flags → a checked [`ScanPlan`] (ripgrep's `LowArgs` → `HiArgs`): the config and
+//! profile thresholds, the symbols, the data source, the market date, the budget, the cache mode,
+//! the output format and render options, the benchmark flag. Nothing is fetched here.
+//!
+//! Rules: every usage, config or input problem is one [`UsageError`] (the caller turns it into
+//! exit 2); checks run in a fixed order so that the first problem reported does not depend on
+//! anything but the flags; numbers from flags or the config that become a `Duration` or a pacing
+//! delay are bounded here so that nothing later can overflow.
+
+use crate::cli::{ScreenArgs, SourceArg};
+use crate::config::{Config, ConfigError};
+use crate::date::{Date, DateError};
+use crate::pipeline::{source, ScanRequest, Source};
+use crate::report::{self, Format};
+use crate::sim::faults::FaultSpecError;
+use crate::sim::latency::LatencyError;
+use crate::sim::{Faults, LatencyProfile};
+use crate::tastytrade::PRODUCTION_URL;
+use crate::watchlist::{Watchlist, WatchlistError};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The longest duration accepted anywhere (`--timeout`, `timeout_secs`, the DXLink deadlines): 24 h.
+pub const MAX_SECS: f64 = 86_400.0;
+
+/// A usage, config or input problem: the command prints it and exits 2, having printed nothing on
+/// stdout and fetched nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    /// `--config FILE` unreadable or invalid.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// A config duration or rate out of the range a `Duration` or pacing delay can take (names
+    /// `file:line:column` when the value is in the user's file).
+    #[error("{0}")]
+    ConfigNumber(String),
+    #[error("--profile: {0}")]
+    Profile(ConfigError),
+    /// `--watchlist FILE` or `--symbols`.
+    #[error("{0}")]
+    Watchlist(#[from] WatchlistError),
+    #[error("N must be at least 1")]
+    ZeroSymbols,
+    #[error("--as-of: {0}")]
+    AsOf(#[from] DateError),
+    /// `--timeout SECS` (or the config's `scan.timeout_secs`) out of range.
+    #[error("{0}")]
+    Timeout(String),
+    #[error("--top must be at least 1")]
+    ZeroTop,
+    #[error("--api-url applies to --source tastytrade, not demo")]
+    ApiUrlWithDemo,
+    #[error("--as-of applies to the demo market; --source tastytrade scans today's market")]
+    AsOfWithTastytrade,
+    /// `--api-url` or the URL variable is not a base URL.
+    #[error("{0}")]
+    ApiUrl(String),
+    #[error(
+        "--source tastytrade needs credentials: set {} and {}",
+        source::REFRESH_VARS[0],
+        source::SECRET_VARS[0]
+    )]
+    NoCredentials,
+    #[error("--latency: {0}")]
+    Latency(LatencyError),
+    #[error("--faults: {0}")]
+    Faults(FaultSpecError),
+    /// `sim serve --fixtures DIR` that is no directory.
+    #[error("--fixtures: {} is not a directory", .0.display())]
+    Fixtures(PathBuf),
+}
+
+/// Everything `screen` needs, checked: what to scan (the pipeline's request) and how to show it.
+#[derive(Debug)]
+pub struct ScanPlan {
+    /// Config, profile and thresholds, symbols, source, as-of, budget, cache mode, progress.
+    pub request: ScanRequest,
+    pub output: OutputPlan,
+    /// The demo market was chosen because no credentials are set (a notice on stderr).
+    pub demo_by_default: bool,
+}
+
+/// How the result is shown.
+#[derive(Debug, Clone)]
+pub struct OutputPlan {
+    pub format: Format,
+    /// Handed to the renderer with the report.
+    pub render: report::Options,
+    /// `--explain` with JSON or CSV: the explanation goes to stderr (the table has it inline).
+    pub explain_on_stderr: bool,
+    /// `--benchmark` or `BENCHMARK=1`: the timing breakdown on stderr.
+    pub benchmark: bool,
+}
+
+impl ScanPlan {
+    /// Check the flags, the config and the inputs, in a fixed order, and build the plan.
+    pub fn from_args(args: &ScreenArgs) -> Result<ScanPlan, UsageError> {
+        let config = match &args.config {
+            Some(path) => Config::load(path)?,
+            None => Config::builtin(),
+        };
+        check_config_numbers(&config, args.config.as_deref()).map_err(UsageError::ConfigNumber)?;
+        let profile = args
+            .profile
+            .clone()
+            .unwrap_or_else(|| config.scan.default_profile.clone());
+        let thresholds = config.profile(&profile).map_err(UsageError::Profile)?;
+        let watchlist = match (&args.symbols, &args.watchlist) {
+            (Some(list), _) => Watchlist::from_list(list),
+            (None, Some(path)) => Watchlist::load(path),
+            (None, None) => Ok(Watchlist::builtin()),
+        }?;
+        if args.n == Some(0) {
+            return Err(UsageError::ZeroSymbols);
+        }
+        let symbols = watchlist.first(args.n).to_vec();
+        let as_of = parse_as_of(args.as_of.as_deref())?;
+        let timeout = check_timeout(args.timeout.unwrap_or(config.scan.timeout_secs))
+            .map_err(UsageError::Timeout)?;
+        if args.top == Some(0) {
+            return Err(UsageError::ZeroTop);
+        }
+        let source = choose_source(args)?;
+        let demo_by_default = matches!(source, Source::Demo { .. }) && args.source.is_none();
+        let request = ScanRequest {
+            symbols,
+            watchlist: watchlist.name,
+            config,
+            profile,
+            thresholds,
+            source,
+            as_of,
+            show_all: args.show_all,
+            top: args.top,
+            timeout,
+            progress: std::io::stderr().is_terminal() && !args.quiet,
+            cache: cache_mode(args),
+        };
+        Ok(ScanPlan {
+            request,
+            output: output_plan(args),
+            demo_by_default,
+        })
+    }
+}
+
+/// `--json`/`--csv`, `--explain`, `--top`, `--benchmark` and the terminal → how to show the result.
+fn output_plan(args: &ScreenArgs) -> OutputPlan {
+    let format = if args.json {
+        Format::Json
+    } else if args.csv {
+        Format::Csv
+    } else {
+        Format::Table
+    };
+    OutputPlan {
+        format,
+        render: report::Options {
+            color: format == Format::Table && report::color_wanted(std::io::stdout().is_terminal()),
+            explain: args.explain && format == Format::Table,
+            top: args.top,
+            width: report::terminal_width(),
+        },
+        explain_on_stderr: args.explain && format != Format::Table,
+        benchmark: args.benchmark
+            || std::env::var("BENCHMARK").is_ok_and(|v| v == "1" || v == "true"),
+    }
+}
+
+/// `--as-of YYYY-MM-DD`, or today (UTC) when absent.
+pub(super) fn parse_as_of(s: Option<&str>) -> Result<Date, UsageError> {
+    Ok(s.map(str::parse::<Date>)
+        .transpose()?
+        .unwrap_or_else(Date::today_utc))
+}
+
+fn cache_mode(args: &ScreenArgs) -> crate::cache::Mode {
+    if args.no_cache {
+        crate::cache::Mode::Off
+    } else if args.refresh {
+        crate::cache::Mode::Refresh
+    } else {
+        crate::cache::Mode::Use
+    }
+}
+
+/// `--source`, `--api-url` and the environment → the data source.
+fn choose_source(args: &ScreenArgs) -> Result<Source, UsageError> {
+    let creds = source::env_credentials();
+    let wanted = match (args.source, &args.api_url, &creds) {
+        (Some(s), _, _) => s,
+        (None, Some(_), _) | (None, None, Some(_)) => SourceArg::Tastytrade,
+        (None, None, None) => SourceArg::Demo,
+    };
+    match wanted {
+        SourceArg::Demo => {
+            if args.api_url.is_some() {
+                return Err(UsageError::ApiUrlWithDemo);
+            }
+            let latency = LatencyProfile::load(&args.latency).map_err(UsageError::Latency)?;
+            let faults = Faults::parse(&args.faults).map_err(UsageError::Faults)?;
+            Ok(Source::Demo {
+                latency: Box::new(latency),
+                faults,
+            })
+        }
+        SourceArg::Tastytrade => {
+            if args.as_of.is_some() {
+                return Err(UsageError::AsOfWithTastytrade);
+            }
+            let base_url = match (&args.api_url, source::env_api_url()) {
+                (Some(url), _) => {
+                    check_api_url("--api-url", url).map_err(UsageError::ApiUrl)?;
+                    url.clone()
+                }
+                (None, Some(url)) => {
+                    check_api_url(source::URL_VAR, &url).map_err(UsageError::ApiUrl)?;
+                    url
+                }
+                (None, None) => PRODUCTION_URL.to_string(),
+            };
+            let (client_secret, refresh_token) = creds.ok_or(UsageError::NoCredentials)?;
+            Ok(Source::Tastytrade {
+                base_url,
+                client_secret,
+                refresh_token,
+            })
+        }
+    }
+}
+
+/// A number as typed in a message: scientific notation when very large or very small.
+fn show_num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-3..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
+/// `--timeout SECS` (or the config's `scan.timeout_secs`): a finite number of seconds in
+/// (0, [`MAX_SECS`]].
+fn check_timeout(secs: f64) -> Result<Duration, String> {
+    if secs.is_finite() && secs > 0.0 && secs <= MAX_SECS {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(format!(
+            "--timeout {}: must be a number of seconds greater than 0 and at most {MAX_SECS} (24 h)",
+            show_num(secs)
+        ))
+    }
+}
+/// The config's durations and rates, bounded so that turning them into a `Duration` (or a pacing
+/// delay) can never overflow: `config.rs` checks that they are positive, this checks that they are
+/// finite and at most [`MAX_SECS`] (and at least 1 ms, below which a timeout is zero).
+/// `path` is the `--config` file, to name the line.
+fn check_config_numbers(config: &Config, path: Option<&Path>) -> Result<(), String> {
+    let timeouts = [
+        ("scan", "timeout_secs", config.scan.timeout_secs, 0.0),
+        ("rest", "timeout_secs", config.rest.timeout_secs, 0.001),
+        (
+            "dxlink",
+            "symbol_deadline_secs",
+            config.dxlink.symbol_deadline_secs,
+            0.001,
+        ),
+        (
+            "dxlink",
+            "connect_timeout_secs",
+            config.dxlink.connect_timeout_secs,
+            0.001,
+        ),
+        (
+            "dxlink",
+            "quote_deadline_secs",
+            config.dxlink.quote_deadline_secs,
+            0.001,
+        ),
+    ];
+    let mut bad = None;
+    for (section, key, v, min) in timeouts {
+        if !(v.is_finite() && v > 0.0 && v >= min && v <= MAX_SECS) {
+            bad = Some((
+                section,
+                key,
+                if min > 0.0 {
+                    format!(
+                        "{} must be a number of seconds in [{min}, {MAX_SECS}] (at most 24 h)",
+                        show_num(v)
+                    )
+                } else {
+                    format!(
+                        "{} must be a number of seconds greater than 0 and at most {MAX_SECS} (24 h)",
+                        show_num(v)
+                    )
+                },
+            ));
+            break;
+        }
+    }
+    if bad.is_none() {
+        let rate = config.rest.rate_per_sec;
+        let burst = config.rest.burst;
+        if !(rate.is_finite() && (0.001..=1e6).contains(&rate)) {
+            bad = Some((
+                "rest",
+                "rate_per_sec",
+                format!(
+                    "{} must be within 0.001..=1000000 requests per second",
+                    show_num(rate)
+                ),
+            ));
+        } else if !(burst.is_finite() && (1.0..=1e6).contains(&burst)) {
+            bad = Some((
+                "rest",
+                "burst",
+                format!("{} must be within 1..=1000000", show_num(burst)),
+            ));
+        }
+    }
+    let Some((section, key, msg)) = bad else {
+        return Ok(());
+    };
+    let name = path.map_or_else(
+        || crate::config::BUILTIN_NAME.to_string(),
+        |p| p.display().to_string(),
+    );
+    let line = path
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|text| crate::config::locate(&text, section, key));
+    Err(match line {
+        Some((l, c)) => format!("{name}:{l}:{c}: [{section}] {key} {msg}"),
+        None => format!("{name}: [{section}] {key} {msg}"),
+    })
+}
+
+/// An API base URL: `http://host[:port]` or `https://host[:port]`, optionally followed by a path
+/// prefix (kept: requests go to `URL/oauth/token`, `URL/market-metrics`, ...) and a trailing slash.
+/// No user name or password, no query, no fragment, a port in 1..=65535. `what` names the flag or
+/// variable. The URL is not echoed when it carries credentials.
+pub fn check_api_url(what: &str, raw: &str) -> Result<(), String> {
+    let shown = if raw.contains('@') {
+        String::new()
+    } else {
+        format!(" {raw:?}")
+    };
+    let fail = |why: &str| {
+        Err(format!(
+            "{what}{shown}: {why}; expected http(s)://host[:port]"
+        ))
+    };
+    let lower = raw.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return fail("not an http(s) URL");
+    }
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return fail("contains whitespace");
+    }
+    let url = match reqwest::Url::parse(raw) {
+        Ok(u) => u,
+        Err(e) => return fail(&e.to_string()),
+    };
+    if url.host_str().is_none_or(str::is_empty) {
+        return fail("no host");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return fail("a user name or password does not belong in the URL");
+    }
+    if url.port() == Some(0) {
+        return fail("port 0");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return fail("a query or fragment does not belong in a base URL");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls_are_http_host_port_with_an_optional_path_prefix() {
+        for ok in [
+            "https://api.tastyworks.com",
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "http://[::1]:65535",
+            "https://proxy.example/tastytrade/",
+            "HTTPS://API.EXAMPLE",
+        ] {
+            assert_eq!(check_api_url("--api-url", ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("http://127.0.0.1:99999", "invalid port"),
+            ("http://127.0.0.1:0", "port 0"),
+            ("ftp://host", "not an http(s) URL"),
+            ("host:80", "not an http(s) URL"),
+            ("http:/host", "not an http(s) URL"),
+            ("http://", "host"),
+            ("http://:80", "host"),
+            ("http://host?a=1", "query"),
+            ("http://host#x", "fragment"),
+            ("http://host /x", "whitespace"),
+        ] {
+            let e = check_api_url("--api-url", bad).unwrap_err();
+            assert!(e.starts_with("--api-url"), "{e}");
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        let e = check_api_url("--api-url", "http://u:secret@host").unwrap_err();
+        assert!(!e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn timeouts_are_bounded() {
+        assert_eq!(check_timeout(1.5), Ok(Duration::from_millis(1500)));
+        assert_eq!(check_timeout(MAX_SECS), Ok(Duration::from_secs(86_400)));
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e300, MAX_SECS + 1.0] {
+            let e = check_timeout(bad).unwrap_err();
+            assert!(e.starts_with("--timeout "), "{e}");
+        }
+        assert!(check_timeout(1e300).unwrap_err().contains("1e300"));
+    }
+
+    #[test]
+    fn the_builtin_config_passes_the_number_checks() {
+        assert_eq!(check_config_numbers(&Config::builtin(), None), Ok(()));
+        let mut c = Config::builtin();
+        c.rest.timeout_secs = 1e300;
+        let e = check_config_numbers(&c, None).unwrap_err();
+        assert!(e.contains("[rest] timeout_secs 1e300"), "{e}");
+    }
+}
