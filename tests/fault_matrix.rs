@@ -794,9 +794,11 @@ fn table(rows: &[Row], as_of: Date, total_secs: f64) -> String {
                 .unwrap_or_else(|| "killed".into()),
             r.run.secs,
             r.run.secs / r.base_secs.max(0.001),
-            match (r.cell.timed, r.run.retimed.is_some()) {
-                (true, true) => " (≤3, best of 2)",
-                (true, false) => " (≤3)",
+            match (r.cell.timed, r.cell.seed_latency, r.run.retimed.is_some()) {
+                (true, true, true) => " (≤3, best of 2)",
+                (true, true, false) => " (≤3)",
+                (true, false, true) => " (≤3 or +3 s, best of 2)",
+                (true, false, false) => " (≤3 or +3 s)",
                 _ => "",
             },
             r.verdict.counts[0],
