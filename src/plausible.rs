@@ -12,6 +12,7 @@
 //!   values are present (low ≤ open, close ≤ high). A broken candle inside the history cuts the
 //!   history there: only the candles after the newest broken one are used, so no HV window ever
 //!   spans a bad bar (a gap would bias it silently). Candles after the as-of session are dropped.
+//! - A history whose newest candle is more than a week before the as-of session is stale: unused.
 //! - HV: exactly 0 (constant closes: stale data) or above 5 (500 %) is broken data.
 //! - Option chains: the chain's underlying must be the requested symbol (futures: the requested
 //!   root or one of its contracts), and each streamer symbol must belong to its expiration's root.
@@ -24,6 +25,9 @@ use crate::tastytrade::{Expiration, OptionChain, Strike};
 
 /// Upper bound of a plausible IV index or HV (500 %).
 pub const MAX_VOL: f64 = 5.0;
+/// The most calendar days between the newest candle and the as-of session (a long weekend with a
+/// holiday is 4) before the history counts as stale.
+pub const MAX_STALE_DAYS: i32 = 7;
 /// Candle warnings listed one by one before the rest are counted.
 const MAX_CANDLE_WARNINGS: usize = 3;
 
@@ -224,7 +228,24 @@ pub fn candles(mut all: Vec<Candle>, as_of: Date, w: &mut Vec<Warning>) -> Vec<C
             "more implausible candles not listed",
         ));
     }
-    all.split_off(cut)
+    let usable = all.split_off(cut);
+    // A history whose newest session is long before the as-of session is stale: it says nothing
+    // about the volatility of today (weekends and holidays never make a gap this long).
+    if let Some(last) = usable.last() {
+        let last_day = Date::from_epoch_ms(last.time);
+        let gap = as_of.days_since(last_day);
+        if gap > MAX_STALE_DAYS {
+            w.push(Warning::new(
+                "candles",
+                serde_json::json!({"date": last_day.to_string(), "close": json_num(last.close)}),
+                format!(
+                    "the history ends {gap} days before the as-of session {as_of}: stale, not used"
+                ),
+            ));
+            return Vec::new();
+        }
+    }
+    usable
 }
 
 fn json_num(v: f64) -> serde_json::Value {
@@ -270,8 +291,30 @@ fn streamer_matches(exp: &Expiration, class: AssetClass, streamer: &str) -> bool
     let Some(root) = root else {
         return true;
     };
-    let body = streamer.trim_start_matches('.').trim_start_matches('/');
-    alnum(body).starts_with(&alnum(root))
+    let body = alnum(streamer.trim_start_matches('.').trim_start_matches('/'));
+    let Some(rest) = body.strip_prefix(&alnum(root)) else {
+        return false;
+    };
+    // The root is followed directly by the expiration: `.AAPL260116C200` (six digits, then C or
+    // P) for equities and indices, `./EW4N23C3990` (a month code, then the year) for futures. A
+    // root that is merely a prefix (`A` of `.AA270115C25`) is another root.
+    let b = rest.as_bytes();
+    match class {
+        AssetClass::Future => b.len() >= 2 && b[0].is_ascii_uppercase() && b[1].is_ascii_digit(),
+        _ => b.len() >= 7 && b[..6].iter().all(u8::is_ascii_digit) && matches!(b[6], b'C' | b'P'),
+    }
+}
+
+/// Whether an option root belongs to the underlying `symbol`: the symbol itself, the symbol with
+/// digits (adjusted roots after a corporate action: `AAPL1`), or for indices the symbol with the
+/// weekly / PM-settled suffix (`SPXW`, `NDXP`, `RUTW`, `VIXW`).
+fn root_of(symbol: &str, class: AssetClass, root: &str) -> bool {
+    let (sym, root) = (alnum(symbol), alnum(root));
+    let Some(rest) = root.strip_prefix(&sym) else {
+        return false;
+    };
+    rest.chars().all(|c| c.is_ascii_digit())
+        || (class == AssetClass::Index && matches!(rest, "W" | "P" | "Q"))
 }
 
 /// Check a chain against the requested symbol: `Err(warning)` when it belongs to another
@@ -289,10 +332,10 @@ pub fn chain(symbol: &str, class: AssetClass, c: &OptionChain) -> Result<(), War
                 return Err(Warning::new("option_chain", u.clone(), rule(u)));
             }
         }
-        // Equity roots begin with the underlying's letters (SPX → SPXW, AAPL → AAPL1).
+        // Equity and index roots are the symbol's own (SPX → SPXW, AAPL → AAPL1; not AA for A).
         if class != AssetClass::Future {
             if let Some(r) = &e.root_symbol {
-                if !alnum(r).starts_with(&alnum(symbol)) {
+                if !root_of(symbol, class, r) {
                     return Err(Warning::new("option_chain", r.clone(), rule(r)));
                 }
             }
@@ -428,7 +471,7 @@ mod tests {
             .collect();
         c[4].close = 1e308; // above its high
         c.reverse(); // newest first, as snapshots arrive
-        let kept = candles(c, d("2026-11-20"), &mut w);
+        let kept = candles(c, d("2026-11-10"), &mut w);
         assert_eq!(kept.len(), 4);
         assert_eq!(kept[0].time, d("2026-11-06").epoch_ms());
         assert_eq!(w.len(), 1);
@@ -436,13 +479,68 @@ mod tests {
         let mut w = Vec::new();
         let mut c = vec![bar("2026-11-02", 10.0), bar("2026-11-03", 10.0)];
         c[1].close = f64::NAN;
-        assert!(candles(c, d("2026-11-20"), &mut w).is_empty());
+        assert!(candles(c, d("2026-11-10"), &mut w).is_empty());
         // NaN open/high/low are tolerated (HV uses closes); a close within them is consistent.
         let mut w = Vec::new();
         let mut c = vec![bar("2026-11-02", 10.0)];
         c[0].open = f64::NAN;
         c[0].high = f64::NAN;
-        assert_eq!(candles(c, d("2026-11-20"), &mut w).len(), 1);
+        assert_eq!(candles(c, d("2026-11-03"), &mut w).len(), 1);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn roots_and_streamer_symbols_of_another_underlying_are_refused() {
+        assert!(root_of("A", AssetClass::Equity, "A"));
+        assert!(!root_of("A", AssetClass::Equity, "AA"));
+        assert!(root_of("AAPL", AssetClass::Equity, "AAPL1"));
+        assert!(root_of("SPX", AssetClass::Index, "SPXW"));
+        assert!(!root_of("SPY", AssetClass::Etf, "SPYW"));
+        assert!(root_of("BRK/B", AssetClass::Equity, "BRKB"));
+        let exp = |root: &str, opt_root: Option<&str>| Expiration {
+            date: "2027-01-15".parse().unwrap(),
+            dte: None,
+            expiration_type: None,
+            settlement: None,
+            root_symbol: Some(root.into()),
+            option_root_symbol: opt_root.map(Into::into),
+            chain_type: None,
+            shares_per_contract: None,
+            underlying_symbol: None,
+            strikes: Vec::new(),
+        };
+        let a = exp("A", None);
+        assert!(streamer_matches(&a, AssetClass::Equity, ".A270115C25"));
+        assert!(!streamer_matches(&a, AssetClass::Equity, ".AA270115C25"));
+        assert!(!streamer_matches(&a, AssetClass::Equity, ".A27011C25"));
+        let es = exp("/ES", Some("EW4"));
+        assert!(streamer_matches(
+            &es,
+            AssetClass::Future,
+            "./EW4N23C3990:XCME"
+        ));
+        assert!(!streamer_matches(
+            &es,
+            AssetClass::Future,
+            "./EW4AN23C3990:XCME"
+        ));
+        assert!(!streamer_matches(
+            &es,
+            AssetClass::Future,
+            "./E1AN23C3990:XCME"
+        ));
+    }
+
+    #[test]
+    fn a_history_that_ended_long_ago_is_stale() {
+        let mut w = Vec::new();
+        let c = vec![bar("2026-08-31", 10.0), bar("2026-09-01", 10.1)];
+        assert!(candles(c, d("2026-11-20"), &mut w).is_empty());
+        assert!(w[0].rule.contains("stale"), "{w:?}");
+        // Thanksgiving: Wednesday's candle on the following Monday is 5 days old, fine.
+        let mut w = Vec::new();
+        let c = vec![bar("2026-11-24", 10.0), bar("2026-11-25", 10.1)];
+        assert_eq!(candles(c, d("2026-11-30"), &mut w).len(), 2);
         assert!(w.is_empty());
     }
 

@@ -615,6 +615,31 @@ fn liquidity_rating_99_is_unknown_never_a_pass() {
     assert_schema_valid(&hostile);
 }
 
+/// A rating sent but unreadable ("NaN", 4.5) is implausible: null with a warning, never taken
+/// for "not rated" (which would be a known 0 and a rejection).
+#[test]
+fn an_unreadable_liquidity_rating_is_a_warning_not_a_zero() {
+    for (tag, value) in [("liqnan", json!("NaN")), ("liqfrac", json!(4.5))] {
+        let (control, hostile, _m) = metrics_scans(tag, "liquidity-rating", value.clone());
+        assert_healthy(&control);
+        let show = hostile.show();
+        let (list, amzn) = hostile.entry("AMZN");
+        assert_eq!(amzn["liquidity_rating"], Value::Null, "{value}: {show}");
+        assert!(
+            !hostile
+                .warnings("AMZN", |f| f == "liquidity_rating")
+                .is_empty(),
+            "{value}: a warning {{field: liquidity_rating}}\n{show}"
+        );
+        assert_ne!(list, "candidates", "{show}");
+        assert_ne!(
+            list, "rejected",
+            "an unreadable rating is no known 0\n{show}"
+        );
+        assert_schema_valid(&hostile);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Quotes
 // ---------------------------------------------------------------------------------------------
@@ -775,6 +800,19 @@ fn a_current_chain_of_another_underlying_is_refused() {
     let chain = Market::plain().get("/option-chains/GOOGL/nested");
     assert_eq!(chain["data"]["items"][0]["underlying-symbol"], "GOOGL");
     let (_c, hostile, _m) = chain_scans("googlchain", &chain);
+    assert_foreign_chain_unused(&hostile);
+}
+
+/// AMZN's own chain whose streamer symbols name another root (`.AMZNQ...`, as `.AA...` would for
+/// `A`): the underlying is right, the quotes would not be; refused.
+#[test]
+fn streamer_symbols_of_another_root_are_refused() {
+    let chain = Market::plain().get("/option-chains/AMZN/nested");
+    let text = chain.to_string().replace("\".AMZN", "\".AMZNQ");
+    assert_ne!(text, chain.to_string(), "the chain has streamer symbols");
+    let chain: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(chain["data"]["items"][0]["underlying-symbol"], "AMZN");
+    let (_c, hostile, _m) = chain_scans("otherroot", &chain);
     assert_foreign_chain_unused(&hostile);
 }
 

@@ -357,9 +357,7 @@ fn outcomes(e: &Value, b: &Bars) -> Vec<(&'static str, Out)> {
     } else {
         Out::Unknown
     };
-    let liquidity = if class == "index" || class == "future" {
-        Out::Na
-    } else if b.liquidity_ge == 0 {
+    let liquidity = if b.liquidity_ge == 0 {
         Out::Pass
     } else {
         match e["liquidity_rating"].as_u64() {

@@ -24,7 +24,33 @@ pub fn apply_metrics(f: &mut SymbolFields, m: &MarketMetrics, as_of: Date) {
     f.iv_rank = plausible::unit_interval("iv_rank", m.iv_rank.or(m.tos_iv_rank), w);
     f.iv_percentile = plausible::unit_interval("iv_percentile", m.iv_percentile, w);
     f.liquidity_rating = plausible::liquidity_rating(m.liquidity_rating, w);
-    if m.liquidity_rating.is_none() && complete_row(m) {
+    // Sent but unreadable ("abc", "NaN", a rating of 4.5): implausible, never "not sent".
+    let mut rating_sent = false;
+    for (key, raw) in &m.unreadable {
+        let field = match *key {
+            "implied-volatility-index" => "iv",
+            "implied-volatility-index-rank" | "implied-volatility-rank" => "iv_rank",
+            "implied-volatility-percentile" => "iv_percentile",
+            _ => {
+                rating_sent = true;
+                "liquidity_rating"
+            }
+        };
+        let known = match field {
+            "iv" => f.iv.is_some(),
+            "iv_rank" => f.iv_rank.is_some(),
+            "iv_percentile" => f.iv_percentile.is_some(),
+            _ => f.liquidity_rating.is_some(),
+        };
+        if !known && !f.warnings.iter().any(|x| x.field == field) {
+            f.warnings.push(Warning::new(
+                field,
+                raw.clone(),
+                format!("{field} was sent as {key} but is not a readable number"),
+            ));
+        }
+    }
+    if m.liquidity_rating.is_none() && !rating_sent && complete_row(m) {
         // product.md: a complete metrics row without a rating means unrated, i.e. 0. A row that
         // lacks other fields too may have lost the rating on the way: unknown, not 0.
         f.liquidity_rating = Some(0);
@@ -204,7 +230,8 @@ mod tests {
             iv: Some(0.30),
             ..SymbolFields::default()
         };
-        let clean = from_candles(&mut f, candles, false, "2026-11-20".parse().unwrap(), 0.05);
+        let as_of = *days.last().unwrap();
+        let clean = from_candles(&mut f, candles, false, as_of, 0.05);
         assert!(clean);
         let want = (101.0f64 / 100.0).ln() * (20.0f64 / 19.0).sqrt() * 252f64.sqrt();
         assert!((f.hv20.unwrap() - want).abs() < 1e-9, "{:?}", f.hv20);
@@ -217,13 +244,7 @@ mod tests {
         // Constant closes: HV exactly 0 is refused, and the history is not clean.
         let flat: Vec<Candle> = days.iter().map(|d| bar(&d.to_string(), 50.0)).collect();
         let mut f = SymbolFields::default();
-        assert!(!from_candles(
-            &mut f,
-            flat,
-            false,
-            "2026-11-20".parse().unwrap(),
-            0.05
-        ));
+        assert!(!from_candles(&mut f, flat, false, as_of, 0.05));
         assert_eq!(f.hv20, None);
         assert_eq!(f.warnings[0].field, "hv20");
     }

@@ -60,10 +60,15 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
         let results = filters::run(f, &req.thresholds, None);
         let verdict = filters::verdict(&results);
         let summary = summary(&results);
+        // A score only from complete inputs: with --show-all a symbol whose filters could not all
+        // be decided has no score (a blend of what happens to be known would rank it falsely).
+        let decidable = !matches!(verdict, Verdict::Unknown(_));
         let candidate = |f: &SymbolFields| Candidate {
             rank: 0,
             symbol: s.symbol.clone(),
-            score: score::score(f, &req.config.score),
+            score: decidable
+                .then(|| score::score(f, &req.config.score))
+                .flatten(),
             signal: signal::signal(f, req.config.scan.earnings_event_days),
             fields: f.clone(),
             filters: summary.clone(),

@@ -5,8 +5,8 @@
 //! compared (or why it could not). The rules:
 //! - `pass` / `fail`: the comparison on known data (`iv_percentile 0.12 < 0.50`).
 //! - `n/a`: the filter does not apply to the asset class (declared per filter below: an index or a
-//!   future has no liquidity rating, a future is exempt from the price floor, only equities have
-//!   earnings); counts as a pass.
+//!   future is exempt from the price floor, only equities have earnings); counts as a pass. The
+//!   service rates every class (indices and futures too), so the liquidity rating applies to all.
 //! - `unknown`: an input could not be had or was implausible (it is `null`). **Never a pass.**
 //!
 //! [`verdict`] turns a set of results into the symbol's fate: any `fail` → rejected (reasons list
@@ -113,9 +113,20 @@ fn at_least(
             } else {
                 FilterOutcome::Fail
             };
-            result(name, outcome, format!("{name} {v:.2} {op} {min:.2}"))
+            let (v, min) = digits(v, min, 2);
+            result(name, outcome, format!("{name} {v} {op} {min}"))
         }
     }
+}
+
+/// A value and its threshold printed with `places` decimals, or more (up to 6) when that many
+/// would print them equal although they differ (`0.498 < 0.50`, never `0.50 < 0.50`).
+fn digits(v: f64, min: f64, places: usize) -> (String, String) {
+    let mut p = places;
+    while p < 6 && v != min && format!("{v:.p$}") == format!("{min:.p$}") {
+        p += 1;
+    }
+    (format!("{v:.p$}"), format!("{min:.places$}"))
 }
 
 /// The first note that starts with one of `prefixes`, else `fallback`.
@@ -200,12 +211,6 @@ fn iv_percentile(f: &SymbolFields, t: &Thresholds) -> FilterResult {
 
 fn liquidity_rating(f: &SymbolFields, t: &Thresholds) -> FilterResult {
     const NAME: &str = "liquidity_rating";
-    if matches!(
-        f.asset_class,
-        Some(AssetClass::Index) | Some(AssetClass::Future)
-    ) {
-        return na(NAME, "the service does not rate this class");
-    }
     if t.liquidity_rating_min == 0 {
         return result(
             NAME,
@@ -283,11 +288,10 @@ fn slippage(f: &SymbolFields, t: &Thresholds) -> FilterResult {
             } else {
                 (">", FilterOutcome::Fail)
             };
-            result(
-                "slippage",
-                outcome,
-                format!("slippage {s:.3} {op} {:.3}", t.slippage_max),
-            )
+            result("slippage", outcome, {
+                let (v, max) = digits(s, t.slippage_max, 3);
+                format!("slippage {v} {op} {max}")
+            })
         }
     }
 }
@@ -618,7 +622,7 @@ mod tests {
         let fut = SymbolFields {
             asset_class: Some(AssetClass::Future),
             price: Some(5.0),
-            liquidity_rating: None,
+            liquidity_rating: Some(4),
             earnings_date: None,
             earnings_before_expiration: None,
             ..good()
@@ -626,12 +630,20 @@ mod tests {
         let r = run(&fut, &t, None);
         let get = |n: &str| r.iter().find(|x| x.name == n).unwrap().outcome;
         assert_eq!(get("price"), FilterOutcome::NotApplicable);
-        assert_eq!(get("liquidity_rating"), FilterOutcome::NotApplicable);
+        assert_eq!(get("liquidity_rating"), FilterOutcome::Pass);
         assert_eq!(get("earnings"), FilterOutcome::NotApplicable);
         assert_eq!(verdict(&r), Verdict::Candidate);
+        // The service rates futures and indices too: a missing rating is unknown, not n/a.
+        let unrated = SymbolFields {
+            liquidity_rating: None,
+            ..fut.clone()
+        };
+        assert!(matches!(
+            verdict(&run(&unrated, &t, None)),
+            Verdict::Unknown(_)
+        ));
         let idx = SymbolFields {
             asset_class: Some(AssetClass::Index),
-            liquidity_rating: None,
             ..fut.clone()
         };
         let r = run(&idx, &t, None);
@@ -661,6 +673,34 @@ mod tests {
             verdict(&run(&f, &balanced(), None)),
             Verdict::Rejected(_)
         ));
+    }
+
+    #[test]
+    fn reasons_never_print_a_value_equal_to_its_threshold() {
+        let f = SymbolFields {
+            iv_percentile: Some(0.498),
+            vtr: Some(0.8487),
+            ..good()
+        };
+        let Verdict::Rejected(reasons) = verdict(&run(&f, &balanced(), None)) else {
+            panic!("not rejected");
+        };
+        assert_eq!(
+            reasons,
+            vec!["iv_percentile 0.498 < 0.50", "vtr 0.849 < 0.85"]
+        );
+    }
+
+    #[test]
+    fn a_rating_is_judged_whatever_the_class() {
+        let fut = SymbolFields {
+            asset_class: Some(AssetClass::Future),
+            liquidity_rating: Some(1),
+            ..good()
+        };
+        let r = run(&fut, &balanced(), Some(Needs::Metrics));
+        let liq = r.iter().find(|x| x.name == "liquidity_rating").unwrap();
+        assert_eq!(liq.outcome, FilterOutcome::Fail);
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub struct MarketMetrics {
     /// `dividend-yield`, a fraction.
     pub dividend_yield: Option<f64>,
     pub earnings: Option<Earnings>,
+    /// Fields the scan needs that were sent but could not be read as numbers (`"abc"`, `"NaN"`,
+    /// a rating of `4.5`): `(wire field, what was sent)`. Told apart from absent fields, so that an
+    /// unreadable value is reported as implausible, never taken for "not sent".
+    pub unreadable: Vec<(&'static str, String)>,
     /// The IV term structure, `option-expiration-implied-volatilities`.
     pub expiration_ivs: Vec<ExpirationIv>,
     /// `updated-at`, ISO 8601 as sent.
@@ -81,6 +85,23 @@ impl MarketMetrics {
 
     /// Decode one row; `None` without a `symbol`.
     pub fn from_row(row: Row<'_>) -> Option<MarketMetrics> {
+        let mut m = MarketMetrics::decoded(row)?;
+        m.unreadable = SCAN_FIELDS
+            .iter()
+            .filter_map(|&key| {
+                let v = row.get(key)?;
+                let read = if key == "liquidity-rating" || key == "liquidity" {
+                    row.int(key).is_some()
+                } else {
+                    row.num(key).is_some()
+                };
+                (!read).then(|| (key, crate::tastytrade::secret::server_text(&v.to_string())))
+            })
+            .collect();
+        Some(m)
+    }
+
+    fn decoded(row: Row<'_>) -> Option<MarketMetrics> {
         Some(MarketMetrics {
             symbol: row.symbol("symbol")?,
             iv_index: row.num("implied-volatility-index"),
@@ -105,6 +126,7 @@ impl MarketMetrics {
             market_cap: row.num("market-cap"),
             dividend_yield: row.num("dividend-yield"),
             earnings: row.object("earnings").map(Earnings::from_row),
+            unreadable: Vec::new(),
             expiration_ivs: row
                 .objects("option-expiration-implied-volatilities")
                 .map(ExpirationIv::from_row)
@@ -113,6 +135,16 @@ impl MarketMetrics {
         })
     }
 }
+
+/// The wire fields the scan's filters read, checked for values sent but unreadable.
+const SCAN_FIELDS: &[&str] = &[
+    "implied-volatility-index",
+    "implied-volatility-index-rank",
+    "implied-volatility-rank",
+    "implied-volatility-percentile",
+    "liquidity-rating",
+    "liquidity",
+];
 
 /// The next (or last) earnings report.
 #[derive(Debug, Clone, PartialEq, Serialize)]

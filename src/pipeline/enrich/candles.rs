@@ -112,10 +112,11 @@ pub(super) async fn candles(
                     }
                     Ok(best)
                 }
-                Ok(series) => {
-                    snipped.remove(&o.symbol);
-                    Ok(series)
-                }
+                // A complete answer wins, unless it is empty and a cut one already came.
+                Ok(series) => match snipped.remove(&o.symbol) {
+                    Some(cut) if series.candles.is_empty() => Ok(cut),
+                    _ => Ok(series),
+                },
                 // A retry that failed falls back on the cut history already received.
                 Err(e) => snipped.remove(&o.symbol).ok_or(e),
             };
