@@ -19,7 +19,7 @@ pub struct Date(i32);
 #[error("invalid date {0:?}: expected YYYY-MM-DD")]
 pub struct DateError(pub String);
 
-/// The environment variable that fixes "today" (`YYYY-MM-DD`); see [`Date::today_utc`].
+/// The environment variable that fixes "today" (`YYYY-MM-DD`); see [`Date::today`].
 pub const TODAY_VAR: &str = "VOLSCREEN_TODAY";
 
 impl Date {
@@ -102,11 +102,12 @@ impl Date {
         Date(ms.div_euclid(DAY_MS) as i32)
     }
 
-    /// Today's date in UTC, or the date in [`TODAY_VAR`] when it is set to a valid `YYYY-MM-DD`
-    /// (a fixed clock for reproducible runs and tests, as `SOURCE_DATE_EPOCH` is for builds: the
-    /// tastytrade source takes no `--as-of`, so this is how a test dates a scan against a demo
-    /// market of a given day).
-    pub fn today_utc() -> Date {
+    /// Today's market date: the date in New York (the exchanges' calendar day, so that a trader
+    /// in the US evening does not get tomorrow's date from UTC), or the date in [`TODAY_VAR`] when
+    /// it is set to a valid `YYYY-MM-DD` (a fixed clock for reproducible runs and tests, as
+    /// `SOURCE_DATE_EPOCH` is for builds: the tastytrade source takes no `--as-of`, so this is how
+    /// a test dates a scan against a demo market of a given day).
+    pub fn today() -> Date {
         if let Some(d) = std::env::var(TODAY_VAR)
             .ok()
             .and_then(|v| v.trim().parse::<Date>().ok())
@@ -117,7 +118,21 @@ impl Date {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        Date::from_epoch_ms(ms)
+        Date::new_york_date(ms)
+    }
+
+    /// The calendar date in New York at epoch millisecond `ms`: UTC−5, or UTC−4 under daylight
+    /// saving time (from the second Sunday of March, 2:00 local, to the first Sunday of November,
+    /// 2:00 local; US rules since 2007).
+    pub fn new_york_date(ms: i64) -> Date {
+        const HOUR_MS: i64 = 3_600_000;
+        let utc_day = Date::from_epoch_ms(ms);
+        let y = utc_day.year();
+        let start = Date::nth_weekday(y, 3, 6, 2).map(|d| d.epoch_ms() + 7 * HOUR_MS);
+        let end = Date::nth_weekday(y, 11, 6, 1).map(|d| d.epoch_ms() + 6 * HOUR_MS);
+        let dst = matches!((start, end), (Some(s), Some(e)) if ms >= s && ms < e);
+        let offset = if dst { -4 * HOUR_MS } else { -5 * HOUR_MS };
+        Date::from_epoch_ms(ms + offset)
     }
 
     /// The `n`-th (1-based) given weekday (0 = Monday) of a month.
@@ -217,6 +232,28 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_market_date_is_new_yorks() {
+        let at = |d: &str, h: i64| d.parse::<Date>().unwrap().epoch_ms() + h * 3_600_000;
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        // 2026-11-28 21:49 UTC is 16:49 in New York (EST): the same day.
+        assert_eq!(Date::new_york_date(at("2026-11-28", 21)), d("2026-11-28"));
+        // 02:00 UTC is still the evening before in New York.
+        assert_eq!(Date::new_york_date(at("2026-11-29", 2)), d("2026-11-28"));
+        // Summer (EDT, UTC−4): 03:59 UTC is 23:59 the day before; 04:00 UTC is midnight.
+        assert_eq!(
+            Date::new_york_date(at("2026-07-01", 4) - 60_000),
+            d("2026-06-30")
+        );
+        assert_eq!(Date::new_york_date(at("2026-07-01", 4)), d("2026-07-01"));
+        // DST starts 2026-03-08 at 07:00 UTC and ends 2026-11-01 at 06:00 UTC.
+        assert_eq!(
+            Date::new_york_date(at("2026-03-08", 4) + 30 * 60_000),
+            d("2026-03-07")
+        );
+        assert_eq!(Date::new_york_date(at("2026-11-01", 5)), d("2026-11-01"));
+    }
 
     #[test]
     fn round_trips_and_known_dates() {

@@ -192,7 +192,7 @@ impl Market {
             .build()
             .expect("a tokio runtime");
         let server = rt
-            .block_on(start_local(SimOptions::new(Date::today_utc())))
+            .block_on(start_local(SimOptions::new(Date::today())))
             .expect("the demo market starts");
         Market {
             server: Some(server),

@@ -864,7 +864,7 @@ fn assert_spy_flagged(hostile: &Scan) {
 /// A candle dated after the as-of session (and after today) with a 50 % jump: never used.
 #[test]
 fn a_candle_after_the_as_of_date_is_never_used() {
-    let today = Date::today_utc();
+    let today = Date::today();
     let after = if today > as_of() { today } else { as_of() };
     let (control, hostile, _m) = candle_scans("future", |c| {
         let mut c = c.to_vec();

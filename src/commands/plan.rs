@@ -172,7 +172,7 @@ fn output_plan(args: &ScreenArgs) -> OutputPlan {
 pub(super) fn parse_as_of(s: Option<&str>) -> Result<Date, UsageError> {
     Ok(s.map(str::parse::<Date>)
         .transpose()?
-        .unwrap_or_else(Date::today_utc))
+        .unwrap_or_else(Date::today))
 }
 
 fn cache_mode(args: &ScreenArgs) -> crate::cache::Mode {

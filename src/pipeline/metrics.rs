@@ -131,9 +131,18 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(
             .iter()
             .all(|s| matches!(&s.status, super::state::Status::Error { .. }));
         if all_failed {
-            if let Some(super::state::Status::Error { error, .. }) = b.first().map(|s| &s.status) {
+            if let Some((sym, super::state::Status::Error { error, .. })) =
+                b.first().map(|s| (&s.symbol, &s.status))
+            {
                 if error != "not found" {
-                    return Err(Fatal(format!("every symbol failed at metrics: {error}")));
+                    let more = if b.len() > 1 {
+                        format!(" (and {} more; see errors)", b.len() - 1)
+                    } else {
+                        String::new()
+                    };
+                    return Err(Fatal(format!(
+                        "every symbol failed at metrics: {sym}: {error}{more}"
+                    )));
                 }
             }
         }
