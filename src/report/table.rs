@@ -382,6 +382,19 @@ pub fn incomplete_note(r: &ScanReport) -> Option<String> {
 /// unknown; under each symbol, the values that arrived implausible and were not used. Writes
 /// nothing when there is nothing to explain. The table appends it under itself; with `--json` or
 /// `--csv` the command writes it to stderr.
+/// A symbol's warnings under its line of the explanation, indented past a `w`-wide symbol column.
+fn write_warnings(out: &mut dyn Write, w: usize, warnings: &[Warning]) -> io::Result<()> {
+    for warning in warnings {
+        writeln!(
+            out,
+            "  {:<w$}    {WARNING_MARK} {}",
+            "",
+            warning_text(warning)
+        )?;
+    }
+    Ok(())
+}
+
 pub fn write_explanation(r: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     let (n_rej, n_err) = (r.rejected.len(), r.errors.len());
     if n_rej > 0 {
@@ -393,14 +406,7 @@ pub fn write_explanation(r: &ScanReport, out: &mut dyn Write) -> io::Result<()> 
             for reason in &rej.reasons {
                 writeln!(out, "  {:<w$}    ✗ {reason}", "")?;
             }
-            for warning in &rej.fields.warnings {
-                writeln!(
-                    out,
-                    "  {:<w$}    {WARNING_MARK} {}",
-                    "",
-                    warning_text(warning)
-                )?;
-            }
+            write_warnings(out, w, &rej.fields.warnings)?;
         }
     }
     if n_err > 0 {
@@ -421,14 +427,7 @@ pub fn write_explanation(r: &ScanReport, out: &mut dyn Write) -> io::Result<()> 
             for unknown in e.unknown.iter().filter(|u| !e.error.contains(u.as_str())) {
                 writeln!(out, "  {:<w$}    ? {unknown}", "")?;
             }
-            for warning in &e.fields.warnings {
-                writeln!(
-                    out,
-                    "  {:<w$}    {WARNING_MARK} {}",
-                    "",
-                    warning_text(warning)
-                )?;
-            }
+            write_warnings(out, w, &e.fields.warnings)?;
         }
     }
     Ok(())

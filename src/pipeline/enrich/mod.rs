@@ -95,15 +95,19 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     // wait for their candles.
     let budget = ctx.req.config.rest.speculative_chains;
     let small = survivors.len() <= budget;
-    let predict = |i: usize| ctx.board.with(i, |s| prediction(ctx, s));
-    receivers.sort_by_key(|(i, _)| match predict(*i) {
+    // One prediction per survivor, used for the order and for the speculation.
+    let mut predicted: Vec<_> = receivers
+        .into_iter()
+        .map(|(i, rx)| (i, rx, ctx.board.with(i, |s| prediction(ctx, s))))
+        .collect();
+    predicted.sort_by_key(|(_, _, p)| match p {
         Some(true) => 0,
         None => 1,
         Some(false) => 2,
     });
     let mut tasks = JoinSet::new();
-    for (i, rx) in receivers {
-        let early = predict(i).unwrap_or(small);
+    for (i, rx, p) in predicted {
+        let early = p.unwrap_or(small);
         tasks.spawn(chains::chain(
             ctx.clone(),
             i,
