@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use volscreen_core::toml_error::toml_error_message;
 
 /// The built-in configuration text.
 pub const BUILTIN_TOML: &str = include_str!("../config/volscreen.toml");
@@ -459,26 +460,6 @@ pub fn locate(text: &str, section: &str, key: &str) -> Option<(usize, usize)> {
         }
     }
     None
-}
-
-/// A TOML parse error as `LINE:COL: message` (1-based), for prefixing with the file name.
-pub fn toml_error_message(text: &str, err: &toml::de::Error) -> String {
-    let msg = err.message().trim().to_string();
-    match err.span() {
-        Some(span) => {
-            let (line, col) = line_col(text, span.start);
-            format!("{line}:{col}: {msg}")
-        }
-        None => format!(" {msg}"),
-    }
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-    (line, col)
 }
 
 #[cfg(test)]

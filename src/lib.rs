@@ -6,19 +6,23 @@
 
 pub mod backoff;
 pub mod cache;
-pub mod candle;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod date;
 pub mod dxlink;
 pub mod model;
 pub mod pipeline;
 pub mod plausible;
 pub mod report;
 pub mod screen;
-pub mod sim;
-pub mod symbol;
 pub mod tastytrade;
 pub mod vol;
 pub mod watchlist;
+
+// The basic types live in `volscreen-core` (shared with the demo market); re-exported so that
+// `crate::date::Date` and `volscreen::date::Date` read the same everywhere.
+pub use volscreen_core::{candle, date, symbol};
+
+/// The demo market (`volscreen-sim`), present with the default `demo` feature.
+#[cfg(feature = "demo")]
+pub use volscreen_sim as sim;

@@ -2,15 +2,16 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use volscreen::cli::{Cli, Command, SimCommand};
+use volscreen::cli::{Cli, Command};
 use volscreen::commands;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Screen(args) => commands::screen(args),
+        #[cfg(feature = "demo")]
         Command::Sim {
-            command: SimCommand::Serve(args),
+            command: volscreen::cli::SimCommand::Serve(args),
         } => commands::sim_serve(args),
         Command::Cache { command } => commands::cache(command),
     }

@@ -40,6 +40,7 @@ pub enum Command {
     /// Scan a watchlist for rich options (implied volatility well above realised).
     Screen(Box<ScreenArgs>),
     /// The demo market: a local tastytrade REST API and DXLink feed with synthetic data.
+    #[cfg(feature = "demo")]
     Sim {
         #[command(subcommand)]
         command: SimCommand,
@@ -100,12 +101,13 @@ pub struct ScreenArgs {
     /// and a trailing slash; no user name or password, query or fragment.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Demo market date (YYYY-MM-DD); default: today (UTC). Only for the demo market: the
+    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market: the
     /// tastytrade source always scans today's market.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<String>,
     /// Demo market latency model: none, seed, or a profile TOML file.
     #[arg(long, value_name = "PROFILE", default_value = "none")]
+    #[cfg_attr(not(feature = "demo"), arg(hide = true))]
     pub latency: String,
     /// Demo market faults, e.g. `http500=0.05,ws_drop=0.1,seed=7` (testing).
     #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
@@ -145,7 +147,7 @@ pub struct SimServeArgs {
     /// Latency model: `none`, `seed`, or a profile TOML file.
     #[arg(long, default_value = "none")]
     pub latency: String,
-    /// Market date (YYYY-MM-DD); default: today (UTC).
+    /// Market date (YYYY-MM-DD); default: today in New York.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<String>,
     /// Faults to inject, e.g. `http500=0.05,ws_drop=0.1,seed=7`.

@@ -24,11 +24,13 @@ macro_rules! say {
 mod cache;
 pub mod plan;
 mod screen;
+#[cfg(feature = "demo")]
 mod sim_serve;
 
 pub use cache::cache;
 pub use plan::{check_api_url, UsageError, MAX_SECS};
 pub use screen::screen;
+#[cfg(feature = "demo")]
 pub use sim_serve::sim_serve;
 
 /// The one place a usage, config or input error becomes output: its message on stderr, exit 2.

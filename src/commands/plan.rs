@@ -12,13 +12,14 @@ use crate::config::{Config, ConfigError};
 use crate::date::{Date, DateError};
 use crate::pipeline::{source, ScanRequest, Source};
 use crate::report::{self, Format};
-use crate::sim::faults::FaultSpecError;
-use crate::sim::latency::LatencyError;
-use crate::sim::{Faults, LatencyProfile};
+#[cfg(feature = "demo")]
+use crate::sim::{faults::FaultSpecError, latency::LatencyError, Faults, LatencyProfile};
 use crate::tastytrade::PRODUCTION_URL;
 use crate::watchlist::{Watchlist, WatchlistError};
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(feature = "demo")]
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The longest duration accepted anywhere (`--timeout`, `timeout_secs`, the DXLink deadlines): 24 h.
@@ -62,13 +63,24 @@ pub enum UsageError {
         source::SECRET_VARS[0]
     )]
     NoCredentials,
+    #[cfg(feature = "demo")]
     #[error("--latency: {0}")]
     Latency(LatencyError),
+    #[cfg(feature = "demo")]
     #[error("--faults: {0}")]
     Faults(FaultSpecError),
     /// `sim serve --fixtures DIR` that is no directory.
+    #[cfg(feature = "demo")]
     #[error("--fixtures: {} is not a directory", .0.display())]
     Fixtures(PathBuf),
+    /// The demo market was asked for (or chosen for want of credentials) in a build without it.
+    #[cfg(not(feature = "demo"))]
+    #[error(
+        "this volscreen was built without the demo market (cargo feature `demo`): set {} and {} to scan tastytrade",
+        source::REFRESH_VARS[0],
+        source::SECRET_VARS[0]
+    )]
+    NoDemo,
 }
 
 /// Everything `screen` needs, checked: what to scan (the pipeline's request) and how to show it.
@@ -122,7 +134,8 @@ impl ScanPlan {
             return Err(UsageError::ZeroTop);
         }
         let source = choose_source(args)?;
-        let demo_by_default = matches!(source, Source::Demo { .. }) && args.source.is_none();
+        let demo_by_default =
+            source.kind() == crate::model::SourceKind::Demo && args.source.is_none();
         let request = ScanRequest {
             symbols,
             watchlist: watchlist.name,
@@ -198,12 +211,17 @@ fn choose_source(args: &ScreenArgs) -> Result<Source, UsageError> {
             if args.api_url.is_some() {
                 return Err(UsageError::ApiUrlWithDemo);
             }
-            let latency = LatencyProfile::load(&args.latency).map_err(UsageError::Latency)?;
-            let faults = Faults::parse(&args.faults).map_err(UsageError::Faults)?;
-            Ok(Source::Demo {
-                latency: Box::new(latency),
-                faults,
-            })
+            #[cfg(feature = "demo")]
+            {
+                let latency = LatencyProfile::load(&args.latency).map_err(UsageError::Latency)?;
+                let faults = Faults::parse(&args.faults).map_err(UsageError::Faults)?;
+                Ok(Source::Demo {
+                    latency: Box::new(latency),
+                    faults,
+                })
+            }
+            #[cfg(not(feature = "demo"))]
+            Err(UsageError::NoDemo)
         }
         SourceArg::Tastytrade => {
             if args.as_of.is_some() {

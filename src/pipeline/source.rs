@@ -3,13 +3,15 @@
 //! through the same client code.
 
 use crate::date::Date;
-use crate::sim::{self, Faults, LatencyProfile, SimOptions, SimServer};
+#[cfg(feature = "demo")]
+use crate::sim::{self, Faults, LatencyProfile, SimOptions};
 use crate::tastytrade::Secret;
 
 /// The data source of a scan.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// The built-in demo market, started in-process.
+    /// The built-in demo market, started in-process (builds with the `demo` feature).
+    #[cfg(feature = "demo")]
     Demo {
         latency: Box<LatencyProfile>,
         faults: Faults,
@@ -31,6 +33,7 @@ impl Source {
     /// Which kind of source this is (`meta.source`).
     pub fn kind(&self) -> crate::model::SourceKind {
         match self {
+            #[cfg(feature = "demo")]
             Source::Demo { .. } => crate::model::SourceKind::Demo,
             Source::Tastytrade { .. } => crate::model::SourceKind::Tastytrade,
         }
@@ -67,12 +70,22 @@ pub struct Connected {
     pub client_secret: Secret,
     pub refresh_token: Secret,
     /// The in-process demo market, when the source is `demo`.
-    pub server: Option<SimServer>,
+    pub server: Option<DemoServer>,
 }
 
+/// The in-process demo market a scan keeps alive.
+#[cfg(feature = "demo")]
+pub type DemoServer = sim::SimServer;
+/// No demo market in this build: never constructed.
+#[cfg(not(feature = "demo"))]
+#[derive(Debug)]
+pub enum DemoServer {}
+
 /// Start the source (the demo market binds a loopback port; tastytrade needs nothing).
+#[cfg_attr(not(feature = "demo"), allow(unused_variables))]
 pub async fn connect(source: &Source, as_of: Date) -> std::io::Result<Connected> {
     match source {
+        #[cfg(feature = "demo")]
         Source::Demo { latency, faults } => {
             let options = SimOptions {
                 latency: (**latency).clone(),

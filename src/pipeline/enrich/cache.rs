@@ -17,6 +17,7 @@ pub(super) struct CacheUse {
 impl CacheUse {
     pub(super) fn new(ctx: &Ctx, from: i64) -> CacheUse {
         let (source, max_age) = match &ctx.req.source {
+            #[cfg(feature = "demo")]
             Source::Demo { .. } => ("demo".to_string(), None),
             Source::Tastytrade { base_url, .. } => {
                 (base_url.clone(), Some(crate::cache::LIVE_MAX_AGE_MS))

@@ -1,0 +1,73 @@
+//! `GET /market-data/by-type?equity=..&index=..&future=..&equity-option=..&future-option=..`:
+//! quotes of underlyings and options in one call.
+//!
+//! Each type parameter is a list read leniently (see [`super::query`]); more than the profile's
+//! `by_type_max_symbols` symbols in total is a 400. Rows come in request order, one per distinct
+//! symbol the market knows; unknown symbols are absent.
+
+use super::gate::{self, Endpoint, Reply};
+use super::lists;
+use super::reply::ApiError;
+use super::shape::quotes;
+use crate::latency::ms;
+use crate::SimState;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use std::sync::Arc;
+
+/// Request path (and fixture path, and `context`).
+const PATH: &str = "/market-data/by-type";
+
+/// The instrument-type parameters.
+pub const TYPES: [&str; 6] = [
+    "equity",
+    "index",
+    "future",
+    "equity-option",
+    "future-option",
+    "cryptocurrency",
+];
+
+/// The handler.
+pub async fn by_type(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let max = state.latency().rest_limits.by_type_max_symbols;
+    let (symbols, reject) = read(raw.as_deref().unwrap_or(""), max);
+    let latency = ms(state.latency().rest.by_type_ms);
+    let ep = Endpoint::new("market-data-by-type", symbols.len(), latency).reject(reject);
+    gate::serve(&state, &headers, ep, || produce(&state, &symbols)).await
+}
+
+/// Every symbol named under any type parameter, and a refusal when the query cannot be read or
+/// names more than `max` in total.
+pub fn read(raw: &str, max: usize) -> (Vec<String>, Option<ApiError>) {
+    lists::read(raw, &TYPES, max, " in total")
+}
+
+fn produce(state: &SimState, symbols: &[String]) -> Result<Reply, ApiError> {
+    lists::rows(
+        state,
+        PATH,
+        symbols,
+        quotes::REQUIRED,
+        |s| state.market.quote(s),
+        quotes::row,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_all_types_together() {
+        let (s, r) = read("equity=A,B&index=SPX&equity-option[]=X&equity=C", 5);
+        assert_eq!(s, ["A", "B", "C", "SPX", "X"]);
+        assert!(r.is_none());
+        assert!(read("equity=A,B&index=SPX", 2).1.is_some());
+    }
+}

@@ -1,0 +1,23 @@
+//! The screener's integration tests, one binary (as ripgrep does: one link instead of fifteen on a
+//! 2-core machine; `docs/architecture.md`, "Build and size", has the figures). Each module is one
+//! suite; run one with `cargo test --test it SUITE::` (for example `cargo test --test it screen_e2e::`).
+//!
+//! Every suite talks to the demo market over real loopback sockets or runs the real binary
+//! (`CARGO_BIN_EXE_volscreen`), so the binary needs the `demo` feature (`required-features`).
+//! [`dxlink_pool`] is test support shared by the DXLink client suites.
+
+mod cli_input;
+mod dxlink_client;
+mod dxlink_decode;
+mod dxlink_pool;
+mod dxlink_quotes;
+mod fault_matrix;
+mod hv_independent;
+mod layers;
+mod plausibility_e2e;
+mod report_formats;
+mod screen_e2e;
+mod secrets;
+mod tastytrade_client;
+mod tastytrade_contract;
+mod tastytrade_scripted;
