@@ -10,155 +10,26 @@
 //! Tests of the tastytrade source point `--api-url` at a demo market started in this process; its
 //! request counters prove that nothing was fetched.
 
+use crate::harness::{self, list, without_clock, Market, Run, TempDir, BIN, DEMO_CREDS};
 use serde_json::Value;
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use volscreen::date::Date;
-use volscreen::sim::{start_local, SimOptions, SimServer, DEMO_SECRET};
 use volscreen::watchlist::Watchlist;
 
-const BIN: &str = env!("CARGO_BIN_EXE_volscreen");
 const AS_OF: &str = "2026-11-20";
 /// The options every demo scan gets.
 const DEFAULTS: [&str; 4] = ["--as-of", AS_OF, "--no-cache", "--quiet"];
-/// Credentials the demo market accepts.
-const CREDS: [(&str, &str); 2] = [
-    ("TASTYTRADE_REFRESH_TOKEN", DEMO_SECRET),
-    ("TASTYTRADE_CLIENT_SECRET", DEMO_SECRET),
-];
 
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 // ---------------------------------------------------------------------------------------------
 
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!(
-            "volscreen-cli-input-{}-{tag}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("create a temp dir");
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Write `text` to `name` inside the directory; returns its path as a string.
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).expect("write a temp file");
-        p.to_str().expect("a UTF-8 temp path").to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// What one run of the binary did.
-#[derive(Debug, Clone)]
-struct Run {
-    args: Vec<String>,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{:?}: stdout is not one JSON document: {e}\nstdout:\n{}\nstderr:\n{}",
-                self.args, self.stdout, self.stderr
-            )
-        })
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code, code,
-            "{:?}: exit code\nstdout:\n{}\nstderr:\n{}",
-            self.args, self.stdout, self.stderr
-        );
-        self
-    }
-
-    /// Exit 2, nothing on stdout, one line on stderr containing every needle, and no panic.
-    fn expect_input_error(&self, needles: &[&str]) {
-        self.expect_code(2);
-        assert_eq!(self.stdout, "", "{:?}: stdout must be empty", self.args);
-        assert_eq!(
-            self.stderr.lines().count(),
-            1,
-            "{:?}: one line on stderr:\n{}",
-            self.args,
-            self.stderr
-        );
-        for needle in needles {
-            assert!(
-                self.stderr.contains(needle),
-                "{:?}: stderr lacks {needle:?}:\n{}",
-                self.args,
-                self.stderr
-            );
-        }
-        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
-    }
-}
-
-/// `volscreen ARGS` in a clean environment plus `env`, with `cache` as the cache directory.
-fn command(args: &[&str], env: &[(&str, &str)], cache: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        let name = k.to_string_lossy();
-        if name.starts_with("TASTYTRADE_") || name.starts_with("TT_") {
-            cmd.env_remove(&k);
-        }
-    }
-    for k in [
-        "BENCHMARK",
-        "NO_COLOR",
-        "CLICOLOR_FORCE",
-        "COLUMNS",
-        "RUST_BACKTRACE",
-    ] {
-        cmd.env_remove(k);
-    }
-    cmd.env("VOLSCREEN_CACHE_DIR", cache);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
+/// `volscreen ARGS` in a clean environment plus `env`, with a throwaway cache directory.
 fn run_with(args: &[&str], env: &[(&str, &str)]) -> Run {
     let dir = TempDir::new("cache");
-    let out = command(args, env, dir.path())
-        .output()
-        .expect("run the volscreen binary");
-    Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        code: out
-            .status
-            .code()
-            .unwrap_or_else(|| panic!("{args:?} was killed: {:?}", out.status)),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    harness::run(args, env, dir.path())
 }
 
 /// `volscreen screen ARGS --as-of 2026-11-20 --no-cache --quiet` on the demo market.
@@ -177,57 +48,20 @@ fn screen_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     run_with(&all, env)
 }
 
-/// A demo market running in this test process (its own runtime, so it serves while the test
-/// thread waits for the child process). Dated today: the tastytrade source scans today.
-struct Market {
-    server: Option<SimServer>,
-    rt: tokio::runtime::Runtime,
+/// A demo market in this test process, dated today: the tastytrade source scans today.
+fn market() -> Market {
+    Market::on(Date::today())
 }
 
-impl Market {
-    fn start() -> Market {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        let server = rt
-            .block_on(start_local(SimOptions::new(Date::today())))
-            .expect("the demo market starts");
-        Market {
-            server: Some(server),
-            rt,
-        }
-    }
-
-    fn url(&self) -> String {
-        self.server.as_ref().expect("running").base_url()
-    }
-
-    /// REST requests and DXLink connections served so far.
-    fn traffic(&self) -> (u64, u64) {
-        let stats = self.server.as_ref().expect("running").stats();
-        (
-            stats["requests"].as_u64().expect("requests"),
-            stats["dxlink"]["connections"]
-                .as_u64()
-                .expect("connections"),
-        )
-    }
-}
-
-impl Drop for Market {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
-
-fn list<'a>(doc: &'a Value, key: &str) -> &'a Vec<Value> {
-    doc[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("{key} is an array"))
+/// REST requests and DXLink connections `market` served so far.
+fn traffic(market: &Market) -> (u64, u64) {
+    let stats = market.stats();
+    (
+        stats["requests"].as_u64().expect("requests"),
+        stats["dxlink"]["connections"]
+            .as_u64()
+            .expect("connections"),
+    )
 }
 
 /// Every one of the first `n` watchlist symbols appears exactly once across the three lists.
@@ -303,7 +137,7 @@ fn config_durations_and_rates_that_would_overflow_are_input_errors_naming_the_li
 
 #[test]
 fn api_urls_that_are_not_http_host_port_are_input_errors_and_fetch_nothing() {
-    let market = Market::start();
+    let market = market();
     let url = market.url();
     let port = url.rsplit(':').next().expect("a port").to_string();
     let cases = [
@@ -320,29 +154,33 @@ fn api_urls_that_are_not_http_host_port_are_input_errors_and_fetch_nothing() {
         "http://127.0.0.1:port".to_string(),
     ];
     for bad in &cases {
-        screen_env(&["3", "--api-url", bad, "--json"], &CREDS).expect_input_error(&["--api-url"]);
+        screen_env(&["3", "--api-url", bad, "--json"], &DEMO_CREDS)
+            .expect_input_error(&["--api-url"]);
     }
     // A URL with credentials in it: refused, and not echoed.
     let with_password = format!("http://me:hunter2@127.0.0.1:{port}");
-    let run = screen_env(&["3", "--api-url", &with_password], &CREDS);
+    let run = screen_env(&["3", "--api-url", &with_password], &DEMO_CREDS);
     run.expect_input_error(&["--api-url", "password"]);
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
     // The variable is checked the same way, and named.
-    let mut env = CREDS.to_vec();
+    let mut env = DEMO_CREDS.to_vec();
     env.push(("TASTYTRADE_API_URL", "http://127.0.0.1:99999"));
     screen_env(&["3", "--json"], &env).expect_input_error(&["TASTYTRADE_API_URL"]);
-    assert_eq!(market.traffic(), (0, 0), "fetched despite the input error");
+    assert_eq!(traffic(&market), (0, 0), "fetched despite the input error");
 
     // A trailing slash is fine: the scan runs against the market.
-    let run = screen_env(&["3", "--api-url", &format!("{url}/"), "--json"], &CREDS);
+    let run = screen_env(
+        &["3", "--api-url", &format!("{url}/"), "--json"],
+        &DEMO_CREDS,
+    );
     run.expect_code(0);
     assert_eq!(run.json()["meta"]["source"], "tastytrade");
-    assert!(market.traffic().0 > 0);
+    assert!(traffic(&market).0 > 0);
 }
 
 #[test]
 fn as_of_with_the_tastytrade_source_is_an_input_error() {
-    let market = Market::start();
+    let market = market();
     let url = market.url();
     let explicit = [
         "3",
@@ -353,17 +191,17 @@ fn as_of_with_the_tastytrade_source_is_an_input_error() {
         "--as-of",
         AS_OF,
     ];
-    screen_env(&explicit, &CREDS).expect_input_error(&["--as-of", "demo"]);
+    screen_env(&explicit, &DEMO_CREDS).expect_input_error(&["--as-of", "demo"]);
     // --api-url alone implies the tastytrade source; so do credentials in the environment.
     screen_env(
         &["3", "--api-url", &url, "--as-of", AS_OF, "--json"],
-        &CREDS,
+        &DEMO_CREDS,
     )
     .expect_input_error(&["--as-of"]);
-    let mut env = CREDS.to_vec();
+    let mut env = DEMO_CREDS.to_vec();
     env.push(("TASTYTRADE_API_URL", url.as_str()));
     screen_env(&["3", "--as-of", AS_OF, "--csv"], &env).expect_input_error(&["--as-of"]);
-    assert_eq!(market.traffic(), (0, 0), "fetched despite the input error");
+    assert_eq!(traffic(&market), (0, 0), "fetched despite the input error");
     // The demo source takes it.
     screen(&["2", "--json"]).expect_code(0);
 }
@@ -377,7 +215,7 @@ fn as_of_with_the_tastytrade_source_is_an_input_error() {
 /// `| head` does) and stderr is collected. Returns the exit code and stderr.
 fn run_with_closed(args: &[&str], read_first: usize, close_stderr: bool) -> (i32, String) {
     let dir = TempDir::new("pipe");
-    let mut child: Child = command(args, &[], dir.path())
+    let mut child: Child = harness::command(BIN, args, &[], dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -470,14 +308,7 @@ fn explain_with_json_or_csv_writes_only_the_explanation_on_stderr() {
         run.expect_code(0);
         if format == "--json" {
             // The same document as without --explain, up to the clock.
-            let mut a = doc.clone();
-            let mut b = run.json();
-            for d in [&mut a, &mut b] {
-                let m = d["meta"].as_object_mut().unwrap();
-                m.remove("scanned_at");
-                m.remove("timings");
-            }
-            assert_eq!(a, b);
+            assert_eq!(without_clock(&doc), without_clock(&run.json()));
         } else {
             assert!(run.stdout.starts_with("rank,symbol,"), "{}", run.stdout);
         }
@@ -617,7 +448,7 @@ fn interrupted(args: &[&str], after: Duration) -> Run {
     let mut all = vec!["screen"];
     all.extend_from_slice(args);
     all.extend_from_slice(&DEFAULTS);
-    let child = command(&all, &[], dir.path())
+    let child = harness::command(BIN, &all, &[], dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -630,15 +461,7 @@ fn interrupted(args: &[&str], after: Duration) -> Run {
         .expect("run kill");
     assert!(killed.success());
     let out = child.wait_with_output().expect("wait for volscreen");
-    let run = Run {
-        args: all.iter().map(|s| s.to_string()).collect(),
-        code: out
-            .status
-            .code()
-            .unwrap_or_else(|| panic!("{all:?} died of the signal: {:?}", out.status)),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    };
+    let run = Run::from_output(&all, out);
     assert!(
         started.elapsed() < after + Duration::from_secs(10),
         "Ctrl-C must stop the scan promptly"

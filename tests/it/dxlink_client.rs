@@ -4,6 +4,7 @@
 //! Results are compared with `market.candles(symbol)`, which is what the server sends.
 
 use crate::dxlink_pool;
+use crate::harness::{fault_count, guarded};
 
 use dxlink_pool::{as_of, market, pool};
 use std::collections::HashMap;
@@ -64,13 +65,6 @@ fn watchlist_symbols(n: usize) -> Vec<String> {
     out
 }
 
-/// Run `f` under a generous guard so a hang fails the test instead of blocking the suite.
-async fn guarded<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(120), f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: no result within the hang guard"))
-}
-
 fn ok<'a>(
     results: &'a HashMap<String, Result<CandleSeries, CandleError>>,
     sym: &str,
@@ -107,10 +101,6 @@ fn assert_all_equal_to_market(
 
 fn dx(server: &SimServer, key: &str) -> i64 {
     server.stats()["dxlink"][key].as_i64().unwrap_or(-1)
-}
-
-fn fault_count(server: &SimServer, name: &str) -> u64 {
-    server.stats()["faults"][name].as_u64().unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

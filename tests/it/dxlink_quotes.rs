@@ -6,6 +6,7 @@
 //! No wall times are asserted.
 
 use crate::dxlink_pool;
+use crate::harness::{fault_count, guarded};
 
 use dxlink_pool::{as_of, market, pool};
 use std::collections::HashMap;
@@ -16,12 +17,6 @@ use volscreen::dxlink::{
 use volscreen::sim::market::Expiration;
 use volscreen::sim::{LatencyProfile, SimServer};
 use volscreen::symbol::split_candle_symbol;
-
-async fn guarded<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(120), f)
-        .await
-        .unwrap_or_else(|_| panic!("{what}: no result within the hang guard"))
-}
 
 /// The call and put streamer symbols of the strike in the middle of the expiration nearest 45 days.
 fn atm_pair(expirations: &[Expiration]) -> Vec<String> {
@@ -92,10 +87,6 @@ fn assert_all_quoted(
             None => panic!("{sym}: no outcome"),
         }
     }
-}
-
-fn fault_count(server: &SimServer, name: &str) -> u64 {
-    server.stats()["faults"][name].as_u64().unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

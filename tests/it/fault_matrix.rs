@@ -29,19 +29,18 @@
 //! `FAULT_MATRIX_ONLY=TEXT` runs only the cells whose label contains TEXT (and their baselines) and
 //! leaves the doc alone. Run it with `cargo test --test it fault_matrix:: -- --nocapture`.
 
+use crate::harness::{self, TempDir, BIN};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use volscreen::date::Date;
-use volscreen::sim::{start_local, Faults, LatencyProfile, SimOptions, DEMO_SECRET};
+use volscreen::sim::{start_local, Faults, LatencyProfile, SimOptions};
 
-const BIN: &str = env!("CARGO_BIN_EXE_volscreen");
 /// The market's date, and "today" for every scan (`VOLSCREEN_TODAY`: the tastytrade source takes
 /// no `--as-of`), so the matrix does not depend on the day it runs.
 const AS_OF: &str = "2026-11-20";
@@ -228,31 +227,6 @@ fn cells() -> Vec<Cell> {
 // Running one cell
 // ---------------------------------------------------------------------------------------------
 
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static K: AtomicUsize = AtomicUsize::new(0);
-        let k = K.fetch_add(1, Ordering::Relaxed);
-        let p =
-            std::env::temp_dir().join(format!("volscreen-faults-{}-{tag}-{k}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("create a temp dir");
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// What one scan did.
 #[derive(Debug, Clone)]
 struct Run {
@@ -292,7 +266,6 @@ fn wait_with_watchdog(child: &mut Child) -> Option<i32> {
     }
 }
 
-/// Start a market for `cell` on `rt`, scan it once with the binary, stop the market.
 /// A private copy of the binary, made once: a build that relinks `target/debug/volscreen` while
 /// the matrix runs (another `cargo` in the same tree) must not pull it away between cells.
 fn binary() -> &'static Path {
@@ -307,6 +280,7 @@ fn binary() -> &'static Path {
         .1
 }
 
+/// Start a market for `cell` on `rt`, scan it once with the binary, stop the market.
 fn run_cell(rt: &tokio::runtime::Runtime, cell: &Cell, as_of: Date) -> Run {
     let options = SimOptions {
         faults: cell.faults(),
@@ -322,10 +296,10 @@ fn run_cell(rt: &tokio::runtime::Runtime, cell: &Cell, as_of: Date) -> Run {
         .expect("the demo market starts");
     let url = server.base_url();
     let cache = TempDir::new("cache");
-    let mut cmd = Command::new(binary());
-    cmd.args([
+    let n = N.to_string();
+    let mut args = vec![
         "screen",
-        &N.to_string(),
+        &n,
         "--source",
         "tastytrade",
         "--api-url",
@@ -333,26 +307,14 @@ fn run_cell(rt: &tokio::runtime::Runtime, cell: &Cell, as_of: Date) -> Run {
         "--json",
         "--no-cache",
         "--quiet",
-    ]);
+    ];
     if cell.show_all {
-        cmd.arg("--show-all");
+        args.push("--show-all");
     }
-    for (k, _) in std::env::vars_os() {
-        let name = k.to_string_lossy();
-        if name.starts_with("TASTYTRADE_") || name.starts_with("TT_") {
-            cmd.env_remove(&k);
-        }
-    }
-    for k in ["BENCHMARK", "NO_COLOR", "CLICOLOR_FORCE", "COLUMNS"] {
-        cmd.env_remove(k);
-    }
-    cmd.env(volscreen::date::TODAY_VAR, AS_OF);
-    cmd.env("TASTYTRADE_REFRESH_TOKEN", DEMO_SECRET)
-        .env("TASTYTRADE_CLIENT_SECRET", DEMO_SECRET)
-        .env("VOLSCREEN_CACHE_DIR", cache.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut env = vec![(volscreen::date::TODAY_VAR, AS_OF)];
+    env.extend_from_slice(&harness::DEMO_CREDS);
+    let mut cmd = harness::command(binary(), &args, &env, cache.path());
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = match cmd.spawn() {
         Ok(c) => c,

@@ -7,8 +7,8 @@
 //! `/instruments/futures`. HV is computed by [`hv`] below (log returns of the last n+1 closes, sample
 //! standard deviation with n−1, ×√252), not by `volscreen::vol`. The scan is the real binary.
 
+use crate::harness::{self, TempDir};
 use serde_json::Value;
-use std::process::{Command, Stdio};
 use volscreen::candle::Candle;
 use volscreen::config::Config;
 use volscreen::date::Date;
@@ -71,29 +71,12 @@ fn the_independent_estimator_matches_the_spec_test_vector() {
 }
 
 /// Run `volscreen screen ARGS` with no tastytrade credentials (so the built-in demo market) and a
-/// private cache directory.
+/// private cache directory; it must exit 0 with one JSON document.
 fn volscreen_json(args: &[&str]) -> Value {
-    let cache = std::env::temp_dir().join(format!("volscreen-hv-{}", std::process::id()));
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_volscreen"));
-    cmd.arg("screen").args(args).stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        let name = k.to_string_lossy();
-        if name.starts_with("TASTYTRADE_") || name.starts_with("TT_") {
-            cmd.env_remove(&k);
-        }
-    }
-    cmd.env_remove("BENCHMARK")
-        .env("VOLSCREEN_CACHE_DIR", &cache);
-    let out = cmd.output().expect("run volscreen");
-    let _ = std::fs::remove_dir_all(&cache);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout).expect("one JSON document")
+    let cache = TempDir::new("hv");
+    let mut all = vec!["screen"];
+    all.extend_from_slice(args);
+    harness::run(&all, &[], cache.path()).expect_code(0).json()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,9 @@
 //!
 //! Every suite talks to the demo market over real loopback sockets or runs the real binary
 //! (`CARGO_BIN_EXE_volscreen`), so the binary needs the `demo` feature (`required-features`).
-//! [`dxlink_pool`] is test support shared by the DXLink client suites.
+//! [`harness`] is the test support the suites share (temporary directories, running the binary
+//! in a clean environment, an in-process demo market, the output schema); [`dxlink_pool`] is test
+//! support shared by the DXLink client suites.
 
 mod cli_input;
 mod dxlink_client;
@@ -12,6 +14,7 @@ mod dxlink_decode;
 mod dxlink_pool;
 mod dxlink_quotes;
 mod fault_matrix;
+mod harness;
 mod hv_independent;
 mod layers;
 mod plausibility_e2e;

@@ -14,16 +14,14 @@
 //! ([`CONFIG`]) under which AMZN and SPY are both candidates of the healthy market, so that a
 //! hostile value has a verdict to spoil.
 
+use crate::harness::{self, assert_schema_valid, Market, TempDir};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use volscreen::candle::Candle;
 use volscreen::date::Date;
-use volscreen::sim::{start_local, Faults, SimOptions, SimServer, DEMO_SECRET};
+use volscreen::sim::{Faults, SimOptions};
 
-const BIN: &str = env!("CARGO_BIN_EXE_volscreen");
 /// The demo market's date.
 const AS_OF: &str = "2026-11-20";
 /// The scan: AMZN and SPY are candidates of the healthy market (with [`CONFIG`]), QQQ is
@@ -38,80 +36,19 @@ const CONFIG: &str = "[filters]\nvtr_min = 0.80\nearnings_allowed = true\n";
 const HV_FIELDS: [&str; 4] = ["hv20", "hv30", "hv90", "hv252"];
 
 // ---------------------------------------------------------------------------------------------
-// Temporary directories, the market, the binary
+// The market, the binary
 // ---------------------------------------------------------------------------------------------
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!(
-            "volscreen-plausibility-{}-{tag}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("create a temp dir");
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Write `value` as JSON to `rel` (directories created).
-    fn write_json(&self, rel: &str, value: &Value) {
-        let p = self.0.join(rel);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("create fixture dirs");
-        }
-        std::fs::write(&p, value.to_string()).expect("write a fixture");
-    }
-
-    fn write_text(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::write(&p, text).expect("write a file");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn as_of() -> Date {
     AS_OF.parse().expect("valid date")
 }
 
-/// A demo market running in this test process, on its own runtime.
-struct Market {
-    server: Option<SimServer>,
-    rt: tokio::runtime::Runtime,
-}
-
+/// This suite's markets: [`harness::Market`]s of the demo market's date, with or without
+/// fixtures, and what they served.
 impl Market {
-    fn start(options: SimOptions) -> Market {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        let server = rt
-            .block_on(start_local(options))
-            .expect("the demo market starts");
-        Market {
-            server: Some(server),
-            rt,
-        }
-    }
-
     /// The synthetic market, no fixtures.
     fn plain() -> Market {
-        Market::start(SimOptions::new(as_of()))
+        Market::on(as_of())
     }
 
     /// A market serving the files under `dir` where they match.
@@ -120,18 +57,6 @@ impl Market {
             fixtures: Some(dir.to_path_buf()),
             ..SimOptions::new(as_of())
         })
-    }
-
-    fn server(&self) -> &SimServer {
-        self.server.as_ref().expect("running")
-    }
-
-    fn url(&self) -> String {
-        self.server().base_url()
-    }
-
-    fn stats(&self) -> Value {
-        self.server().stats()
     }
 
     /// How many answers the market served from the fixture `name` (`/market-metrics`,
@@ -144,7 +69,7 @@ impl Market {
     fn get(&self, path: &str) -> Value {
         let token = self.server().state.auth.issue_access();
         let url = format!("{}{path}", self.url());
-        self.rt.block_on(async move {
+        self.block_on(async move {
             let resp = reqwest::Client::new()
                 .get(&url)
                 .header("User-Agent", "volscreen-tests/1.0")
@@ -165,14 +90,6 @@ impl Market {
             .candles(symbol)
             .unwrap_or_else(|| panic!("{symbol} has candles"))
             .to_vec()
-    }
-}
-
-impl Drop for Market {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            self.rt.block_on(s.shutdown());
-        }
     }
 }
 
@@ -310,9 +227,8 @@ impl Scan {
 /// directory unless `cache` is given.
 fn scan(market: &Market, cache: Option<&Path>) -> Scan {
     let work = TempDir::new("scan");
-    let config = work.write_text("volscreen.toml", CONFIG);
+    let config_arg = work.file("volscreen.toml", CONFIG);
     let url = market.url();
-    let config_arg = config.to_string_lossy().to_string();
     let mut args: Vec<String> = [
         "screen",
         "--source",
@@ -332,35 +248,18 @@ fn scan(market: &Market, cache: Option<&Path>) -> Scan {
     if cache.is_none() {
         args.push("--no-cache".into());
     }
-    let mut cmd = Command::new(BIN);
-    cmd.args(&args).stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        let name = k.to_string_lossy();
-        if name.starts_with("TASTYTRADE_") || name.starts_with("TT_") || name == "VOLSCREEN_CONFIG"
-        {
-            cmd.env_remove(&k);
-        }
-    }
-    for k in ["BENCHMARK", "NO_COLOR", "CLICOLOR_FORCE", "COLUMNS"] {
-        cmd.env_remove(k);
-    }
-    cmd.env("VOLSCREEN_CACHE_DIR", cache.unwrap_or_else(|| work.path()))
+    let mut env = vec![
         // The tastytrade source dates the scan "today": fix the clock at the market's date.
-        .env(volscreen::date::TODAY_VAR, AS_OF)
-        .env("TASTYTRADE_REFRESH_TOKEN", DEMO_SECRET)
-        .env("TASTYTRADE_CLIENT_SECRET", DEMO_SECRET);
-    let out = cmd.output().expect("run the volscreen binary");
-    let code = out.status.code().unwrap_or(-1);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("{args:?}: exit {code}, stdout is not one JSON document: {e}\nstdout:\n{stdout}\nstderr:\n{stderr}")
-    });
+        (volscreen::date::TODAY_VAR, AS_OF),
+    ];
+    env.extend_from_slice(&harness::DEMO_CREDS);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = harness::run(&argv, &env, cache.unwrap_or_else(|| work.path()));
     let scan = Scan {
         args,
-        code,
-        stderr,
-        doc,
+        code: run.code,
+        doc: run.json(),
+        stderr: run.stderr,
     };
     assert_eq!(
         scan.code,
@@ -374,30 +273,6 @@ fn scan(market: &Market, cache: Option<&Path>) -> Scan {
     // What the scan said (shown by the harness when a test fails, or with --nocapture).
     eprintln!("{}\n", scan.show());
     scan
-}
-
-fn validator() -> &'static jsonschema::Validator {
-    static V: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
-    V.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/screen-output.schema.json"
-        );
-        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema"))
-            .expect("the schema is JSON");
-        jsonschema::options()
-            .should_validate_formats(true)
-            .build(&schema)
-            .expect("the schema compiles")
-    })
-}
-
-fn assert_schema_valid(scan: &Scan) {
-    let errors: Vec<String> = validator()
-        .iter_errors(&scan.doc)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "schema violations: {errors:#?}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +342,7 @@ fn assert_healthy(control: &Scan) {
 fn metrics_scans(tag: &str, field: &str, value: Value) -> (Scan, Scan, Market) {
     let dir = TempDir::new(tag);
     let mut body = synthetic_metrics();
-    dir.write_json("market-metrics.json", &body);
+    dir.file("market-metrics.json", &body.to_string());
     let market = Market::with_fixtures(dir.path());
     let control = scan(&market, None);
     assert_eq!(
@@ -476,7 +351,7 @@ fn metrics_scans(tag: &str, field: &str, value: Value) -> (Scan, Scan, Market) {
         "the fixture is served"
     );
     row_mut(&mut body, "AMZN").insert(field.to_string(), value);
-    dir.write_json("market-metrics.json", &body);
+    dir.file("market-metrics.json", &body.to_string());
     let hostile = scan(&market, None);
     assert_eq!(
         market.fixture_served("/market-metrics"),
@@ -534,7 +409,7 @@ fn iv_index_of_50_is_a_warning_not_a_ranking() {
         "candidates",
         "SPY is untouched\n{show}"
     );
-    assert_schema_valid(&hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 /// IV percentile "1.5": null with a warning; the iv_percentile filter cannot pass on it.
@@ -566,7 +441,7 @@ fn iv_percentile_above_one_is_unknown_never_a_pass() {
         let unknown = amzn["unknown"].to_string();
         assert!(unknown.contains("iv_percentile"), "{show}");
     }
-    assert_schema_valid(&hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 /// IV rank "-5": null with a warning (the rank is not a filter input, so the verdict stays).
@@ -588,7 +463,7 @@ fn iv_rank_of_minus_5_is_null_with_a_warning() {
             .any(|w| number(&w["value"]) == Some(-5.0)),
         "a warning {{field: iv_rank, value: -5}}\n{show}"
     );
-    assert_schema_valid(&hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 /// Liquidity rating 99: null with a warning; the liquidity filter cannot pass on it.
@@ -612,7 +487,7 @@ fn liquidity_rating_99_is_unknown_never_a_pass() {
         .cloned()
         .unwrap_or_default();
     assert!(!passed.contains(&json!("liquidity_rating")), "{show}");
-    assert_schema_valid(&hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 /// A rating sent but unreadable ("NaN", 4.5) is implausible: null with a warning, never taken
@@ -636,7 +511,7 @@ fn an_unreadable_liquidity_rating_is_a_warning_not_a_zero() {
             list, "rejected",
             "an unreadable rating is no known 0\n{show}"
         );
-        assert_schema_valid(&hostile);
+        assert_schema_valid(&hostile.doc);
     }
 }
 
@@ -650,7 +525,7 @@ fn an_unreadable_liquidity_rating_is_a_warning_not_a_zero() {
 fn negative_prices_leave_the_price_unknown() {
     let dir = TempDir::new("neg");
     let mut body = synthetic_quotes();
-    dir.write_json("market-data/by-type.json", &body);
+    dir.file("market-data/by-type.json", &body.to_string());
     let market = Market::with_fixtures(dir.path());
     let control = scan(&market, None);
     assert!(market.fixture_served("/market-data/by-type") >= 1);
@@ -673,7 +548,7 @@ fn negative_prices_leave_the_price_unknown() {
             row.insert(f.to_string(), json!(format!("{:.2}", -price)));
         }
     }
-    dir.write_json("market-data/by-type.json", &body);
+    dir.file("market-data/by-type.json", &body.to_string());
     let hostile = scan(&market, None);
     let show = hostile.show();
     let (list, amzn) = hostile.entry("AMZN");
@@ -692,7 +567,7 @@ fn negative_prices_leave_the_price_unknown() {
         "a warning on the price\n{show}"
     );
     assert_ne!(list, "candidates", "the price filter cannot pass\n{show}");
-    assert_schema_valid(&hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 /// A crossed quote (bid above ask) on AMZN: the quote is not used for a mid, and a warning says
@@ -701,7 +576,7 @@ fn negative_prices_leave_the_price_unknown() {
 fn a_crossed_quote_is_a_warning() {
     let dir = TempDir::new("crossed");
     let mut body = synthetic_quotes();
-    dir.write_json("market-data/by-type.json", &body);
+    dir.file("market-data/by-type.json", &body.to_string());
     let market = Market::with_fixtures(dir.path());
     let control = scan(&market, None);
     assert_healthy(&control);
@@ -711,7 +586,7 @@ fn a_crossed_quote_is_a_warning() {
     let row = row_mut(&mut body, "AMZN");
     row.insert("bid".into(), json!(format!("{:.2}", price + 10.0)));
     row.insert("ask".into(), json!(format!("{:.2}", price - 10.0)));
-    dir.write_json("market-data/by-type.json", &body);
+    dir.file("market-data/by-type.json", &body.to_string());
     let hostile = scan(&market, None);
     let show = hostile.show();
     assert!(
@@ -727,7 +602,7 @@ fn a_crossed_quote_is_a_warning() {
         p.is_none() || (p.unwrap_or(0.0) - price).abs() < 0.02,
         "the crossed quote does not move the price ({p:?} vs {price})\n{show}"
     );
-    assert_schema_valid(&hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -746,7 +621,7 @@ fn chain_scans(tag: &str, chain: &Value) -> (Scan, Scan, Market) {
         "control: AMZN has an expected move\n{}",
         control.show()
     );
-    dir.write_json("option-chains/AMZN/nested.json", chain);
+    dir.file("option-chains/AMZN/nested.json", &chain.to_string());
     let hostile = scan(&market, None);
     assert!(
         market.fixture_served("/option-chains/AMZN/nested") >= 1,
@@ -778,7 +653,7 @@ fn assert_foreign_chain_unused(hostile: &Scan) {
         "a warning {{field: option_chain}}\n{show}"
     );
     assert_ne!(list, "candidates", "{show}");
-    assert_schema_valid(hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 /// The recorded AAPL chain (`tests/fixtures/tastytrade/option-chains-nested-AAPL.json`) served
@@ -787,8 +662,7 @@ fn assert_foreign_chain_unused(hostile: &Scan) {
 fn the_recorded_aapl_chain_served_for_amzn_is_refused() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/tastytrade/option-chains-nested-AAPL.json");
-    let chain: Value =
-        serde_json::from_slice(&std::fs::read(path).expect("recorded chain")).expect("JSON");
+    let chain = harness::read_json(path);
     let (_c, hostile, _m) = chain_scans("aaplchain", &chain);
     assert_foreign_chain_unused(&hostile);
 }
@@ -824,7 +698,10 @@ fn streamer_symbols_of_another_root_are_refused() {
 fn candle_scans(tag: &str, hostile: impl FnOnce(&[Candle]) -> Value) -> (Scan, Scan, Market) {
     let dir = TempDir::new(tag);
     let candles = Market::plain().candles("SPY");
-    dir.write_json("dxlink/candles/SPY.json", &candle_file(&candles));
+    dir.file(
+        "dxlink/candles/SPY.json",
+        &candle_file(&candles).to_string(),
+    );
     let market = Market::with_fixtures(dir.path());
     let control = scan(&market, None);
     assert_eq!(
@@ -833,7 +710,7 @@ fn candle_scans(tag: &str, hostile: impl FnOnce(&[Candle]) -> Value) -> (Scan, S
         "the candle fixture is served"
     );
     assert_healthy(&control);
-    dir.write_json("dxlink/candles/SPY.json", &hostile(&candles));
+    dir.file("dxlink/candles/SPY.json", &hostile(&candles).to_string());
     let scan = scan(&market, None);
     assert_eq!(
         market.fixture_served("dxlink/candles/SPY"),
@@ -858,7 +735,7 @@ fn assert_spy_flagged(hostile: &Scan) {
     if spy["hv30"].is_null() || spy["hv90"].is_null() {
         assert_ne!(list, "candidates", "SPY's HV is unknown\n{show}");
     }
-    assert_schema_valid(hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 /// A candle dated after the as-of session (and after today) with a 50 % jump: never used.
@@ -957,7 +834,7 @@ fn an_empty_history_is_an_error_of_stage_candles() {
         !spy["iv"].is_null(),
         "the error carries every field that is known\n{show}"
     );
-    assert_schema_valid(&hostile);
+    assert_schema_valid(&hostile.doc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -980,7 +857,7 @@ fn empty_histories_are_errors_and_never_cached() {
     let first = scan(&broken, Some(cache.path()));
     let show = first.show();
     assert!(
-        broken.stats()["faults"]["empty"].as_u64().unwrap_or(0) >= 1,
+        harness::fault_count(broken.server(), "empty") >= 1,
         "the fault was served: {}",
         broken.stats()
     );
@@ -1028,6 +905,6 @@ fn empty_histories_are_errors_and_never_cached() {
             );
         }
     }
-    assert_schema_valid(&first);
-    assert_schema_valid(&second);
+    assert_schema_valid(&first.doc);
+    assert_schema_valid(&second.doc);
 }

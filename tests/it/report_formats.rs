@@ -3,6 +3,7 @@
 //! the JSON candidates), the table (percentages, unknowns, colour, `--explain`, width) and the
 //! benchmark breakdown.
 
+use crate::harness::{assert_schema_valid, schema, validator};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use volscreen::date::Date;
@@ -305,29 +306,6 @@ fn sample() -> ScanReport {
     }
 }
 
-fn schema() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/screen-output.schema.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn validator() -> jsonschema::Validator {
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema())
-        .expect("the schema compiles")
-}
-
-fn assert_valid(v: &jsonschema::Validator, doc: &Value) {
-    let errors: Vec<String> = v
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "schema violations: {errors:#?}");
-}
-
 fn render(format: Format, options: &Options, r: &ScanReport) -> String {
     report::render_to_string(format, options, r)
 }
@@ -408,23 +386,22 @@ fn serde_json_itself_writes_non_finite_f64_as_null() {
 
 #[test]
 fn json_validates_against_the_schema() {
-    let v = validator();
     let (_, doc) = json_doc(&sample());
-    assert_valid(&v, &doc);
+    assert_schema_valid(&doc);
 
     // Edge shapes: no candidates, an incomplete scan, a null score, --top, show-all with failed filters.
     let mut r = sample();
     r.candidates.clear();
     r.meta.complete = false;
     r.meta.incomplete_reason = Some("--timeout 5 s ran out during enrich".into());
-    assert_valid(&v, &json_doc(&r).1);
+    assert_schema_valid(&json_doc(&r).1);
 
     let mut r = sample();
     r.candidates[2].score = None;
     r.candidates[2].fields = SymbolFields::default();
     r.meta.show_all = true;
     r.candidates[1].filters.failed = vec!["vrp_structural 0.94 <= 1.10".into()];
-    assert_valid(&v, &json_doc(&r).1);
+    assert_schema_valid(&json_doc(&r).1);
 
     let capped = render(
         Format::Json,
@@ -435,7 +412,7 @@ fn json_validates_against_the_schema() {
         &sample(),
     );
     let capped: Value = serde_json::from_str(&capped).unwrap();
-    assert_valid(&v, &capped);
+    assert_schema_valid(&capped);
     assert_eq!(capped["candidates"].as_array().unwrap().len(), 1);
     assert_eq!(capped["meta"]["top"], json!(1));
     assert_eq!(capped["meta"]["counts"]["candidates"], json!(3));
@@ -457,79 +434,75 @@ fn json_round_trips_into_the_model() {
 }
 
 /// Apply `edit` to a valid document; the result must fail validation.
-fn must_fail(v: &jsonschema::Validator, what: &str, edit: impl FnOnce(&mut Value)) {
+fn must_fail(what: &str, edit: impl FnOnce(&mut Value)) {
     let (_, mut doc) = json_doc(&sample());
     edit(&mut doc);
-    assert!(!v.is_valid(&doc), "schema accepted a document with {what}");
+    assert!(
+        !validator().is_valid(&doc),
+        "schema accepted a document with {what}"
+    );
 }
 
 #[test]
 fn schema_rejects_wrong_documents() {
-    let v = validator();
-    must_fail(&v, "price as a string", |d| {
+    must_fail("price as a string", |d| {
         d["candidates"][0]["price"] = json!("251.30")
     });
-    must_fail(&v, "rank as a float", |d| {
+    must_fail("rank as a float", |d| {
         d["candidates"][0]["rank"] = json!(1.5)
     });
-    must_fail(&v, "an unknown asset class", |d| {
+    must_fail("an unknown asset class", |d| {
         d["candidates"][0]["asset_class"] = json!("stock")
     });
-    must_fail(&v, "an unknown signal", |d| {
+    must_fail("an unknown signal", |d| {
         d["candidates"][0]["signal"] = json!("HOT")
     });
-    must_fail(&v, "an extra candidate field", |d| {
+    must_fail("an extra candidate field", |d| {
         d["candidates"][0]["bogus"] = json!(1)
     });
-    must_fail(&v, "an extra rejected field", |d| {
+    must_fail("an extra rejected field", |d| {
         d["rejected"][0]["rank"] = json!(1)
     });
-    must_fail(&v, "an extra meta field", |d| {
-        d["meta"]["extra"] = json!(true)
-    });
-    must_fail(&v, "an extra top-level field", |d| {
-        d["warnings"] = json!([])
-    });
-    must_fail(&v, "a missing symbol field", |d| {
+    must_fail("an extra meta field", |d| d["meta"]["extra"] = json!(true));
+    must_fail("an extra top-level field", |d| d["warnings"] = json!([]));
+    must_fail("a missing symbol field", |d| {
         d["candidates"][0].as_object_mut().unwrap().remove("hv30");
     });
-    must_fail(&v, "a missing rejected field", |d| {
+    must_fail("a missing rejected field", |d| {
         d["rejected"][1].as_object_mut().unwrap().remove("vtr");
     });
-    must_fail(&v, "a slash date", |d| {
+    must_fail("a slash date", |d| {
         d["candidates"][0]["expiration"] = json!("2026/12/18")
     });
-    must_fail(&v, "an impossible date", |d| {
+    must_fail("an impossible date", |d| {
         d["candidates"][0]["expiration"] = json!("2026-13-45")
     });
-    must_fail(&v, "a date-time as as_of", |d| {
+    must_fail("a date-time as as_of", |d| {
         d["meta"]["as_of"] = json!("2026-11-20T00:00:00Z")
     });
-    must_fail(&v, "an unknown rejection stage", |d| {
+    must_fail("an unknown rejection stage", |d| {
         d["rejected"][0]["stage"] = json!("score")
     });
-    must_fail(&v, "a rejection without reasons", |d| {
+    must_fail("a rejection without reasons", |d| {
         d["rejected"][0]["reasons"] = json!([])
     });
-    must_fail(&v, "an unknown error stage", |d| {
+    must_fail("an unknown error stage", |d| {
         d["errors"][0]["stage"] = json!("pipeline")
     });
-    must_fail(&v, "an unknown source", |d| {
+    must_fail("an unknown source", |d| {
         d["meta"]["source"] = json!("yahoo")
     });
-    must_fail(&v, "a score above 100", |d| {
+    must_fail("a score above 100", |d| {
         d["candidates"][0]["score"] = json!(150.0)
     });
-    must_fail(&v, "a negative iv", |d| {
-        d["candidates"][0]["iv"] = json!(-0.2)
-    });
-    must_fail(&v, "a string count", |d| {
+    must_fail("a negative iv", |d| d["candidates"][0]["iv"] = json!(-0.2));
+    must_fail("a string count", |d| {
         d["meta"]["counts"]["errors"] = json!("3")
     });
-    must_fail(&v, "a null total_ms", |d| {
+    must_fail("a null total_ms", |d| {
         d["meta"]["timings"]["total_ms"] = Value::Null
     });
-    must_fail(&v, "a bad scanned_at", |d| {
+    must_fail("a bad scanned_at", |d| {
         d["meta"]["scanned_at"] = json!("yesterday")
     });
 }

@@ -9,17 +9,16 @@
 //! Filter verdicts are re-derived in this file from the JSON numbers and the profile thresholds of
 //! product.md ([`BALANCED`], [`BROAD`]), not by calling volscreen's filter code.
 
+use crate::harness::{self, assert_schema_valid, list, without_clock, Market, Run, TempDir};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::Command;
 use std::sync::OnceLock;
 use volscreen::date::Date;
-use volscreen::sim::{start_local, SimOptions, SimServer, DEMO_SECRET};
+use volscreen::sim::DEMO_SECRET;
 use volscreen::watchlist::Watchlist;
 
-const BIN: &str = env!("CARGO_BIN_EXE_volscreen");
 const AS_OF: &str = "2026-11-20";
 /// The options every scan gets unless a test is about them.
 const DEFAULTS: [&str; 4] = ["--as-of", AS_OF, "--no-cache", "--quiet"];
@@ -28,96 +27,12 @@ const DEFAULTS: [&str; 4] = ["--as-of", AS_OF, "--no-cache", "--quiet"];
 // Running the binary
 // ---------------------------------------------------------------------------------------------
 
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let p =
-            std::env::temp_dir().join(format!("volscreen-e2e-{}-{tag}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("create a temp dir");
-        TempDir(p)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Write `text` to `name` inside the directory; returns its path.
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).expect("write a temp file");
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// What one run of the binary did.
-#[derive(Debug, Clone)]
-struct Run {
-    args: Vec<String>,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// stdout as exactly one JSON document (serde_json refuses trailing non-whitespace).
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{:?}: stdout is not one JSON document: {e}\nstdout:\n{}\nstderr:\n{}",
-                self.args, self.stdout, self.stderr
-            )
-        })
-    }
-
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code, code,
-            "{:?}: exit code\nstdout:\n{}\nstderr:\n{}",
-            self.args, self.stdout, self.stderr
-        );
-        self
-    }
-}
-
-/// Run `volscreen ARGS` with `env` on top of a clean environment and `cache_dir` as the cache.
+/// Run `volscreen ARGS` with `env` on top of a clean environment and `cache_dir` as the cache;
+/// today is fixed at [`AS_OF`] (`VOLSCREEN_TODAY`) unless `env` says otherwise.
 fn volscreen(args: &[&str], env: &[(&str, &str)], cache_dir: &Path) -> Run {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).stdin(Stdio::null());
-    for (k, _) in std::env::vars_os() {
-        let name = k.to_string_lossy();
-        if name.starts_with("TASTYTRADE_") || name.starts_with("TT_") {
-            cmd.env_remove(&k);
-        }
-    }
-    for k in ["BENCHMARK", "NO_COLOR", "CLICOLOR_FORCE", "COLUMNS"] {
-        cmd.env_remove(k);
-    }
-    cmd.env("VOLSCREEN_CACHE_DIR", cache_dir);
-    cmd.env(volscreen::date::TODAY_VAR, AS_OF);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run the volscreen binary");
-    Run {
-        args: args.iter().map(|s| s.to_string()).collect(),
-        code: out
-            .status
-            .code()
-            .unwrap_or_else(|| panic!("{args:?} was killed: {:?}", out.status)),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    let mut all = vec![(volscreen::date::TODAY_VAR, AS_OF)];
+    all.extend_from_slice(env);
+    harness::run(args, &all, cache_dir)
 }
 
 /// `volscreen screen ARGS --as-of 2026-11-20 --no-cache --quiet` with `env`.
@@ -167,82 +82,16 @@ fn doc40() -> Value {
         .json()
 }
 
-/// A demo market running in this test process (its own runtime, so it serves while the test
-/// thread waits for the child process).
-struct Market {
-    server: Option<SimServer>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Market {
-    fn start() -> Market {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        // The tastytrade source scans "today" (`--as-of` is for the demo source only): every run
-        // of the binary fixes today at AS_OF (`VOLSCREEN_TODAY`), the market's date.
-        let as_of: Date = AS_OF.parse().expect("valid date");
-        let server = rt
-            .block_on(start_local(SimOptions::new(as_of)))
-            .expect("the demo market starts");
-        Market {
-            server: Some(server),
-            rt,
-        }
-    }
-
-    fn url(&self) -> String {
-        self.server.as_ref().expect("running").base_url()
-    }
-
-    fn stats(&self) -> Value {
-        self.server.as_ref().expect("running").stats()
-    }
-}
-
-impl Drop for Market {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
+/// A demo market running in this test process. The tastytrade source scans "today" (`--as-of` is
+/// for the demo source only): every run of the binary fixes today at AS_OF (`VOLSCREEN_TODAY`),
+/// the market's date.
+fn market() -> Market {
+    Market::on(AS_OF.parse().expect("valid date"))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading the document
 // ---------------------------------------------------------------------------------------------
-
-fn validator() -> &'static jsonschema::Validator {
-    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
-    V.get_or_init(|| {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/screen-output.schema.json"
-        );
-        let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema"))
-            .expect("the schema is JSON");
-        jsonschema::options()
-            .should_validate_formats(true)
-            .build(&schema)
-            .expect("the schema compiles")
-    })
-}
-
-fn assert_schema_valid(doc: &Value) {
-    let errors: Vec<String> = validator()
-        .iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
-    assert!(errors.is_empty(), "schema violations: {errors:#?}");
-}
-
-fn list<'a>(doc: &'a Value, key: &str) -> &'a Vec<Value> {
-    doc[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("{key} is an array"))
-}
 
 fn symbols_of(doc: &Value, key: &str) -> Vec<String> {
     list(doc, key)
@@ -253,15 +102,6 @@ fn symbols_of(doc: &Value, key: &str) -> Vec<String> {
 
 fn first_watchlist_symbols(n: usize) -> Vec<String> {
     Watchlist::builtin().first(Some(n)).to_vec()
-}
-
-/// `doc` without what legitimately changes between runs: when it ran and how long it took.
-fn without_clock(doc: &Value) -> Value {
-    let mut d = doc.clone();
-    let meta = d["meta"].as_object_mut().expect("meta");
-    meta.remove("scanned_at");
-    meta.remove("timings");
-    d
 }
 
 fn num(e: &Value, key: &str) -> Option<f64> {
@@ -963,20 +803,17 @@ fn a_scan_where_every_symbol_fails_exits_1() {
 /// stdout, and nothing fetched: the runs point at a demo market whose counters stay at zero.
 #[test]
 fn input_errors_exit_2_naming_file_and_line_and_fetch_nothing() {
-    let market = Market::start();
+    let market = market();
     let url = market.url();
-    let creds = [
-        ("TASTYTRADE_REFRESH_TOKEN", DEMO_SECRET),
-        ("TASTYTRADE_CLIENT_SECRET", DEMO_SECRET),
-    ];
+    let creds = harness::DEMO_CREDS;
     let dir = TempDir::new("inputs");
     let wl = dir.file("watch.csv", "symbol\nAAPL\nnot a symbol!\nSPY\n");
-    let wl = wl.to_str().unwrap();
+    let wl = wl.as_str();
     let cfg = dir.file(
         "volscreen.toml",
         "# my settings\n[scan]\ntimeout_secs = 30.0\n\n[rest]\nbogus_key = 1\n",
     );
-    let cfg = cfg.to_str().unwrap();
+    let cfg = cfg.as_str();
     let base = ["--api-url", url.as_str(), "--no-cache", "--quiet"];
     let cases: Vec<(Vec<&str>, Vec<String>)> = vec![
         (
@@ -1052,7 +889,7 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
 
 #[test]
 fn refused_credentials_exit_1_with_one_line_and_no_secret() {
-    let market = Market::start();
+    let market = market();
     let url = market.url();
     let refresh = "wrong-refresh-7f3a9c";
     let secret = "wrong-secret-91bc4e";
@@ -1101,12 +938,9 @@ fn refused_credentials_exit_1_with_one_line_and_no_secret() {
 
 #[test]
 fn tastytrade_source_works_against_any_base_url() {
-    let market = Market::start();
+    let market = market();
     let url = market.url();
-    let env = [
-        ("TASTYTRADE_REFRESH_TOKEN", DEMO_SECRET),
-        ("TASTYTRADE_CLIENT_SECRET", DEMO_SECRET),
-    ];
+    let env = harness::DEMO_CREDS;
     // --api-url alone implies --source tastytrade.
     let doc = screen_env(&["20", "--api-url", &url, "--json"], &env)
         .expect_code(0)
@@ -1129,7 +963,7 @@ fn tastytrade_source_works_against_any_base_url() {
 
 #[test]
 fn tokens_and_credentials_are_never_printed() {
-    let market = Market::start();
+    let market = market();
     let url = market.url();
     let env = [
         ("TASTYTRADE_REFRESH_TOKEN", DEMO_SECRET),

@@ -9,13 +9,13 @@
 //! - End to end: the real binary (`screen --source tastytrade --api-url ...`) against the echoing
 //!   server; every byte of stdout and stderr is searched for every secret in every encoding.
 
+use crate::harness::{self, TempDir, BIN};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -181,11 +181,7 @@ async fn serve(echo: Echo) -> (Arc<Echo>, String) {
         .route("/oauth/token", post(token_route))
         .fallback(api_route)
         .with_state(echo.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = harness::serve(app).await;
     (echo, format!("http://{addr}"))
 }
 
@@ -329,31 +325,9 @@ fn a_dxlink_error_frame_is_scrubbed_and_bounded() {
 // End to end: the real binary
 // ---------------------------------------------------------------------------------------------
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "volscreen-secrets-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 async fn run_binary(url: &str) -> (Option<i32>, Vec<u8>, Vec<u8>) {
     let dir = TempDir::new("e2e");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_volscreen"));
-    cmd.args([
+    let args = [
         "screen",
         "--source",
         "tastytrade",
@@ -365,14 +339,12 @@ async fn run_binary(url: &str) -> (Option<i32>, Vec<u8>, Vec<u8>) {
         "--no-cache",
         "--timeout",
         "20",
-    ])
-    .env("TASTYTRADE_REFRESH_TOKEN", REFRESH)
-    .env("TASTYTRADE_CLIENT_SECRET", CLIENT)
-    .env("VOLSCREEN_CACHE_DIR", &dir.0)
-    .env_remove("TT_REFRESH_TOKEN")
-    .env_remove("TT_CLIENT_SECRET")
-    .env_remove("TASTYTRADE_API_URL")
-    .env_remove("BENCHMARK");
+    ];
+    let creds = [
+        ("TASTYTRADE_REFRESH_TOKEN", REFRESH),
+        ("TASTYTRADE_CLIENT_SECRET", CLIENT),
+    ];
+    let mut cmd = harness::command(BIN, &args, &creds, dir.path());
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .expect("join")

@@ -17,9 +17,7 @@ fn fixture_dir() -> PathBuf {
 }
 
 fn fixture(name: &str) -> Value {
-    let path = fixture_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+    crate::harness::read_json(fixture_dir().join(name))
 }
 
 fn d(s: &str) -> Date {

@@ -174,11 +174,7 @@ async fn serve(
         .route("/oauth/token", post(token_route))
         .fallback(api_route)
         .with_state(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = crate::harness::serve(app).await;
     let mut config = ClientConfig::new(format!("http://{addr}/"), "cs-xyz-secret", "rt-abc-secret");
     config.backoff_base = Duration::from_millis(10);
     config.backoff_max = Duration::from_millis(100);
