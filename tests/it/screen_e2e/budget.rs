@@ -1,0 +1,117 @@
+//! A `--timeout` budget that runs out while chains are in flight: the partial document keeps every
+//! final verdict of the full scan, and only the undecided become `timeout` errors.
+
+use super::{first_watchlist_symbols, screen, symbols_of};
+use crate::harness::{assert_schema_valid, list};
+use serde_json::Value;
+use std::collections::HashMap;
+
+#[test]
+fn a_budget_that_runs_out_keeps_every_final_verdict() {
+    // Under the real service's latency model a 2 s budget ends the scan while chains are in
+    // flight: what was decided stays decided, only the undecided become `timeout` errors.
+    let full = screen(&["300", "--json", "--latency", "seed"])
+        .expect_code(0)
+        .json();
+    // The budget: between the end of the candles and the end of the scan in the full run (the
+    // machine is noisy, so up to four tries move it until it lands there).
+    let stage_end = |name: &str| {
+        full["meta"]["timings"]["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .and_then(|s| s["end_ms"].as_f64())
+            .unwrap_or_else(|| panic!("no {name} stage"))
+    };
+    let (candles_end, total) = (
+        stage_end("candles"),
+        full["meta"]["timings"]["total_ms"].as_f64().unwrap(),
+    );
+    let mut budget_ms = (candles_end + total) / 2.0;
+    let mut tries = 0;
+    let (part, timeouts) = loop {
+        tries += 1;
+        let budget = format!("{:.3}", budget_ms / 1000.0);
+        let run = screen(&["300", "--json", "--latency", "seed", "--timeout", &budget]);
+        let part = run.expect_code(1).json();
+        let timeouts = list(&part, "errors")
+            .iter()
+            .filter(|e| e["stage"] == "timeout")
+            .count();
+        let after_candles = list(&part, "rejected")
+            .iter()
+            .any(|r| r["stage"] == "filter");
+        if (timeouts > 0 && after_candles) || tries == 4 {
+            // Rejections after the candles (stage filter) were kept, not thrown away as timeouts.
+            assert!(
+                after_candles,
+                "no rejection after the candles was kept (budget {budget} s)"
+            );
+            assert!(
+                timeouts > 0,
+                "the budget did not cut the scan short: {}",
+                part["meta"]
+            );
+            break (part, timeouts);
+        }
+        budget_ms = if timeouts == 0 {
+            budget_ms * 0.8
+        } else {
+            budget_ms * 1.25
+        };
+    };
+    assert_schema_valid(&part);
+    assert_eq!(part["meta"]["complete"], false);
+    assert!(part["meta"]["incomplete_reason"]
+        .as_str()
+        .is_some_and(|r| r.contains("--timeout")));
+    let symbols = first_watchlist_symbols(300);
+    let mut all: Vec<String> = ["candidates", "rejected", "errors"]
+        .iter()
+        .flat_map(|k| symbols_of(&part, k))
+        .collect();
+    all.sort();
+    let mut want = symbols.clone();
+    want.sort();
+    assert_eq!(all, want, "conservation in the partial document");
+    // Every decided symbol is decided as in the full scan, with the same numbers.
+    let index = |doc: &Value, key: &str| -> HashMap<String, Value> {
+        list(doc, key)
+            .iter()
+            .map(|e| (e["symbol"].as_str().unwrap().to_string(), e.clone()))
+            .collect()
+    };
+    let (fc, fr) = (index(&full, "candidates"), index(&full, "rejected"));
+    let mut decided = 0;
+    for c in list(&part, "candidates") {
+        let sym = c["symbol"].as_str().unwrap();
+        let f = fc
+            .get(sym)
+            .unwrap_or_else(|| panic!("{sym} is no candidate in the full scan"));
+        assert_eq!(c["score"], f["score"], "{sym}");
+        assert_eq!(c["slippage"], f["slippage"], "{sym}");
+        decided += 1;
+    }
+    for r in list(&part, "rejected") {
+        let sym = r["symbol"].as_str().unwrap();
+        let f = fr
+            .get(sym)
+            .unwrap_or_else(|| panic!("{sym} is not rejected in the full scan"));
+        // The same failures; a symbol cut short may list more filters as unknown.
+        let failures = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .filter(|x| !x.contains(" unknown ("))
+                .collect()
+        };
+        assert_eq!(failures(&r["reasons"]), failures(&f["reasons"]), "{sym}");
+        decided += 1;
+    }
+    assert!(
+        decided > timeouts,
+        "{decided} decided, {timeouts} timed out"
+    );
+}
