@@ -18,6 +18,9 @@ const DEMO_SECRET = 'volscreen-demo'
 const DEMO_REFRESH = 'volscreen-demo'
 const METRIC_SYMBOLS = ['AAPL', 'SPY', 'TSLA']
 const CANDLE_SYMBOLS = ['AAPL', 'SPY']
+const BY_TYPE = { equity: ['AAPL', 'SPY'], index: ['SPX'], future: ['/ES'] }
+const PUBLIC_LIST = 'Liquid ETFs' // a name with a space: the SDK puts it in the path as is
+const PRIVATE_LIST = 'My Watchlist'
 const SNAPSHOT_TIMEOUT_MS = 60_000
 const TX_PENDING = 0x01, REMOVE_EVENT = 0x02, SNAPSHOT_BEGIN = 0x04, SNAPSHOT_END = 0x08, SNAPSHOT_SNIP = 0x10
 
@@ -68,7 +71,38 @@ if (missing.length || metrics.some(m => m['implied-volatility-index'] == null)) 
   fail(`metrics missing for ${missing} or without an IV index`)
 }
 
-// (c) quote token + DXLink candle history
+// (c) market data by type. @tastytrade/api 7.x has no service for it, so the call goes through the
+// SDK's own HTTP client (auth, headers and its `equity[]=...` query encoding), as an SDK user does.
+const byType = await client.httpClient.getData('/market-data/by-type', {}, BY_TYPE)
+const quotes = byType.data?.data?.items ?? []
+console.log(`(c) GET /market-data/by-type: ${quotes.length} rows`)
+for (const q of quotes) {
+  console.log(`    ${q.symbol.padEnd(6)} ${q['instrument-type'].padEnd(7)} bid ${q.bid} x ${q['bid-size']}  ` +
+    `ask ${q.ask} x ${q['ask-size']}  close ${q.close}  prev-close ${q['prev-close']} (${q['prev-close-date']})`)
+}
+const wantedQuotes = Object.values(BY_TYPE).flat().sort()
+const gotQuotes = quotes.map(q => q.symbol).sort()
+if (JSON.stringify(gotQuotes) !== JSON.stringify(wantedQuotes) ||
+    quotes.some(q => q['bid-size'] == null || q['ask-size'] == null || q['prev-close-date'] == null)) {
+  fail(`by-type rows for ${gotQuotes}, wanted ${wantedQuotes}, each with bid-size, ask-size, prev-close-date`)
+}
+
+// (d) watchlists through the SDK's WatchlistsService, private and public, all and one by name
+const describe = lists => lists.map(w => `'${w.name}' (${(w['watchlist-entries'] ?? []).length})`).join(', ')
+const privateLists = await client.watchlistsService.getAllWatchlists()
+const publicLists = await client.watchlistsService.getPublicWatchlists()
+const mine = await client.watchlistsService.getSingleWatchlist(PRIVATE_LIST)
+const listed = await client.watchlistsService.getPublicWatchlist(PUBLIC_LIST)
+console.log(`(d) GET /watchlists: ${describe(privateLists)}`)
+console.log(`    GET /public-watchlists: ${describe(publicLists)}`)
+console.log(`    GET /watchlists/${PRIVATE_LIST}: ${describe([mine])}; GET /public-watchlists/${PUBLIC_LIST}: ` +
+  `${describe([listed])}, first ${JSON.stringify((listed['watchlist-entries'] ?? [])[0])}`)
+if (!privateLists.length || !publicLists.length || mine.name !== PRIVATE_LIST || listed.name !== PUBLIC_LIST ||
+    !(listed['watchlist-entries'] ?? []).length) {
+  fail('watchlists missing or empty')
+}
+
+// (e) quote token + DXLink candle history
 const start = Date.parse(`${asOf}T00:00:00Z`) - 365 * 86400_000
 const wanted = CANDLE_SYMBOLS.map(s => `${s}{=1d}`)
 const snaps = {}
@@ -95,7 +129,7 @@ const complete = new Promise(resolve => {
   })
 })
 await client.quoteStreamer.connect()
-console.log(`(c) GET /api-quote-tokens: dxlink-url ${client.quoteStreamer.dxLinkUrl}; DXLink connect requested`)
+console.log(`(e) GET /api-quote-tokens: dxlink-url ${client.quoteStreamer.dxLinkUrl}; DXLink connect requested`)
 for (const s of CANDLE_SYMBOLS) client.quoteStreamer.subscribeCandles(s, start, 1, CandleType.Day)
 console.log(`    subscribed Candle ${wanted.join(', ')} fromTime ${utcDay(start)}`)
 const timer = new Promise(resolve => setTimeout(resolve, SNAPSHOT_TIMEOUT_MS, 'timeout'))
@@ -116,6 +150,6 @@ for (const sym of wanted) {
 }
 client.quoteStreamer.disconnect()
 if (!ok) fail('candle history wrong')
-console.log('sdk-check: PASS (session, market metrics, DXLink candles via the official JavaScript SDK)')
+console.log('sdk-check: PASS (session, market metrics, by-type quotes, watchlists, DXLink candles via the official JavaScript SDK)')
 // QuoteStreamer.disconnect() only drops listeners; the SDK keeps its socket open, so exit here.
 process.exit(0)

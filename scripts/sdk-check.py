@@ -22,12 +22,17 @@ import tastytrade
 import tastytrade.session
 from tastytrade import DXLinkStreamer, Session
 from tastytrade.dxfeed import Candle
+from tastytrade.market_data import get_market_data_by_type
 from tastytrade.metrics import get_market_metrics
+from tastytrade.watchlists import PrivateWatchlist, PublicWatchlist
 
 DEMO_SECRET = "volscreen-demo"
 DEMO_REFRESH = "volscreen-demo"
 METRIC_SYMBOLS = ["AAPL", "SPY", "TSLA"]
 CANDLE_SYMBOLS = ["AAPL", "SPY"]
+BY_TYPE = {"equities": ["AAPL", "SPY"], "indices": ["SPX"], "futures": ["/ES"]}
+PUBLIC_LIST = "Liquid ETFs"  # a name with a space: the SDK puts it in the path as is
+PRIVATE_LIST = "My Watchlist"
 SNAPSHOT_TIMEOUT_S = 60.0
 
 
@@ -101,10 +106,43 @@ async def main() -> int:
             print(f"FAIL: metrics missing for {sorted(missing)} or without an IV index")
             return 1
 
-        # (c) quote token + DXLink candle history
+        # (c) market data by type: the SDK validates every row (bid-size, ask-size, prev-close-date
+        # and the price types are required fields of its MarketData model)
+        quotes = await get_market_data_by_type(session, **BY_TYPE)
+        print(f"(c) GET /market-data/by-type: {len(quotes)} rows")
+        for q in quotes:
+            print(f"    {q.symbol:<6} {q.instrument_type.value:<7} bid {q.bid} x {q.bid_size}  "
+                  f"ask {q.ask} x {q.ask_size}  close {q.close}  prev-close {q.prev_close} "
+                  f"({q.prev_close_date})")
+        wanted_quotes = {s for v in BY_TYPE.values() for s in v}
+        if {q.symbol for q in quotes} != wanted_quotes:
+            print(f"FAIL: by-type rows for {sorted(q.symbol for q in quotes)}, "
+                  f"wanted {sorted(wanted_quotes)}")
+            return 1
+
+        # (d) watchlists, private and public, all and one by name
+        private = await PrivateWatchlist.get(session)
+        public = await PublicWatchlist.get(session)
+        mine = await PrivateWatchlist.get(session, PRIVATE_LIST)
+        listed = await PublicWatchlist.get(session, PUBLIC_LIST)
+
+        def describe(lists: list) -> str:
+            return ", ".join(f"{w.name!r} ({len(w.watchlist_entries or [])})" for w in lists)
+
+        print(f"(d) GET /watchlists: {describe(private)}")
+        print(f"    GET /public-watchlists: {describe(public)}")
+        print(f"    GET /watchlists/{PRIVATE_LIST}: {describe([mine])}; "
+              f"GET /public-watchlists/{PUBLIC_LIST}: {describe([listed])}, first "
+              f"{(listed.watchlist_entries or [{}])[0]}")
+        if (not private or not public or mine.name != PRIVATE_LIST or listed.name != PUBLIC_LIST
+                or not listed.watchlist_entries):
+            print("FAIL: watchlists missing or empty")
+            return 1
+
+        # (e) quote token + DXLink candle history
         start = datetime.combine(as_of - timedelta(days=365), datetime.min.time(), tzinfo=timezone.utc)
         async with DXLinkStreamer(session) as streamer:
-            print(f"(c) GET /api-quote-tokens: dxlink-url {streamer._wss_url}; DXLink AUTHORIZED")
+            print(f"(e) GET /api-quote-tokens: dxlink-url {streamer._wss_url}; DXLink AUTHORIZED")
             await streamer.subscribe_candle(CANDLE_SYMBOLS, "1d", start_time=start)
             print(f"    subscribed Candle {', '.join(s + '{=1d,tho=true}' for s in CANDLE_SYMBOLS)} "
                   f"fromTime {start.date().isoformat()}")
@@ -140,7 +178,8 @@ async def main() -> int:
             if not ok:
                 print("FAIL: candle history wrong")
                 return 1
-    print("sdk-check: PASS (session, market metrics, DXLink candles via the official Python SDK)")
+    print("sdk-check: PASS (session, market metrics, by-type quotes, watchlists, DXLink candles "
+          "via the official Python SDK)")
     return 0
 
 

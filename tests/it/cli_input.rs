@@ -355,31 +355,36 @@ fn explain_with_json_or_csv_writes_only_the_explanation_on_stderr() {
 
 #[test]
 fn a_100000_line_watchlist_loads_in_linear_time() {
+    // The demo market's synthetic scale universe: every line a symbol the market knows.
+    let names = volscreen::sim::market::scale_universe(100_000);
     let dir = TempDir::new("big");
-    let mut text = String::from("# a very long list\nsymbol,name\n");
-    for i in 0..100_000u32 {
-        let mut n = i;
-        let mut sym = String::new();
-        for _ in 0..4 {
-            sym.push(char::from(b'A' + (n % 26) as u8));
-            n /= 26;
+    // Only the first symbol is scanned: the load stage is the time to read the file.
+    let load_ms = |lines: usize| {
+        let mut text = String::from("# a very long list\nsymbol,name\n");
+        for (i, sym) in names.iter().take(lines).enumerate() {
+            text.push_str(&format!("{sym},\"Company {i}, Inc.\"\n"));
         }
-        text.push_str(&format!("{sym}X,\"Company {i}, Inc.\"\n"));
-    }
-    let path = dir.file("big.csv", &text);
-    // Only the first symbol is scanned: the time is the load.
-    let run = screen(&["1", "--watchlist", &path, "--json"]);
-    let doc = run.expect_code(0).json();
-    assert_eq!(doc["meta"]["symbols_requested"], 1);
-    let load = list(&doc["meta"]["timings"], "stages")
-        .iter()
-        .find(|s| s["name"] == "load")
-        .expect("a load stage")
-        .clone();
-    let ms = load["end_ms"].as_f64().unwrap() - load["start_ms"].as_f64().unwrap();
-    // Linear: ~0.2 s in a debug build (a csv reader built per line took ~20 s there, 2 s in
-    // release). The bound leaves room for a slow machine.
-    assert!(ms < 3000.0, "loading 100,000 lines took {ms:.0} ms");
+        let path = dir.file(&format!("big-{lines}.csv"), &text);
+        let run = screen(&["1", "--watchlist", &path, "--json"]);
+        let doc = run.expect_code(0).json();
+        assert_eq!(doc["meta"]["symbols_requested"], 1);
+        let load = list(&doc["meta"]["timings"], "stages")
+            .iter()
+            .find(|s| s["name"] == "load")
+            .expect("a load stage")
+            .clone();
+        load["end_ms"].as_f64().unwrap() - load["start_ms"].as_f64().unwrap()
+    };
+    let small = load_ms(10_000);
+    let large = load_ms(100_000);
+    // Linear: ten times the lines cost about ten times as much (a csv reader built per line was
+    // quadratic in effect: 100 times). Both are measured in the same run, so a slow or busy machine
+    // moves both; the 20 ms absorbs the fixed cost of a tiny load. No absolute bound: the speed is
+    // measured in docs/performance.md, not asserted here.
+    assert!(
+        large < 25.0 * small + 20.0,
+        "loading 100,000 lines took {large:.0} ms, 10,000 lines {small:.0} ms: not linear"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

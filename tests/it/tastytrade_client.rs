@@ -37,9 +37,13 @@ fn client(config: ClientConfig) -> TastytradeClient {
     TastytradeClient::new(config).expect("valid config")
 }
 
-/// `n` distinct well-formed equity symbols the demo market knows.
+/// `n` equity symbols the demo market knows, from its synthetic scale universe (`YAAA`, ...):
+/// a different run of them for each letter `prefix`, so that two calls never share symbols.
 fn symbols(prefix: &str, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{prefix}{i:03}")).collect()
+    assert!(n <= 500, "at most 500 symbols per prefix");
+    let letter = prefix.bytes().next().expect("a prefix letter");
+    let offset = usize::from(letter.to_ascii_uppercase().saturating_sub(b'A')) * 500;
+    volscreen::sim::market::scale_universe(offset + n).split_off(offset)
 }
 
 fn endpoint(stats: &Value, name: &str) -> Value {
@@ -61,10 +65,11 @@ fn grants(stats: &Value) -> u64 {
 }
 
 async fn fifty_at_once(client: &TastytradeClient) {
-    let tasks: Vec<_> = (0..50)
-        .map(|i| {
+    let tasks: Vec<_> = symbols("W", 50)
+        .into_iter()
+        .map(|sym| {
             let c = client.clone();
-            tokio::spawn(async move { c.market_metrics(&[format!("W{i:02}")]).await })
+            tokio::spawn(async move { c.market_metrics(&[sym]).await })
         })
         .collect();
     for t in tasks {

@@ -21,7 +21,7 @@ pub struct RestLatency {
     pub option_chain_ms: f64,
     pub futures_option_chain_ms: f64,
     pub instruments_futures_ms: f64,
-    /// Anything not listed above (future products, flat chains).
+    /// Anything not listed above (future products, watchlists; not the flat chains).
     pub other_ms: f64,
 }
 

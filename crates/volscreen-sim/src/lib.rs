@@ -22,6 +22,12 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use volscreen_core::date::Date;
 
+/// The revision of the market's numbers: bumped whenever anything the market serves changes
+/// (prices, paths, metrics, chains, quotes). Caches of clients key demo data by it, so that data
+/// cached from an older market is never served as this one's. `tests/sim/sim_market/revision.rs`
+/// holds a fingerprint of the market's output and fails until both are updated together.
+pub const MARKET_REVISION: u32 = 2;
+
 pub use auth::{DemoCredentials, DEMO_SECRET};
 pub use faults::Faults;
 pub use latency::LatencyProfile;

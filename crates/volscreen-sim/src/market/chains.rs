@@ -8,6 +8,7 @@ use super::options::{self, ExpirationSpec};
 use super::{Expiration, FutureContract, FuturesOptionChain, FuturesProduct, OptionChain, Strike};
 use crate::calendar;
 use volscreen_core::date::Date;
+use volscreen_core::symbol::AssetClass;
 
 /// The chain of an equity, ETF or index priced at `price`, with `iv_of(expiration)` the ATM IV.
 pub fn equity_chain(
@@ -18,13 +19,11 @@ pub fn equity_chain(
     iv_of: &dyn Fn(Date) -> f64,
 ) -> OptionChain {
     let root = options::option_root(symbol);
-    let liquid = rating.unwrap_or(0) >= 4;
-    let base_inc = match symbol {
-        "SPX" | "RUT" | "XEO" | "OEX" => 5.0,
-        "NDX" => 25.0,
-        "VIX" => 1.0,
-        _ => options::equity_increment(price, liquid),
-    };
+    // ETFs list dense strikes whatever their rating.
+    let liquid = rating.unwrap_or(0) >= 4
+        || super::universe::LIQUID.contains(&symbol)
+        || volscreen_core::symbol::classify(symbol) == AssetClass::Etf;
+    let spacing = options::equity_spacing(symbol, price, liquid);
     let expirations = options::equity_expirations(symbol, as_of, rating)
         .into_iter()
         .map(|e: ExpirationSpec| {
@@ -34,7 +33,7 @@ pub fn equity_chain(
             let occ_prefix = &occ[..occ.len() - 9];
             let streamer = options::streamer_symbol(&root, e.date, true, 0.0);
             let streamer_prefix = &streamer[..streamer.len() - 2];
-            let strikes = options::strike_grid(price, iv_of(e.date), t, base_inc)
+            let strikes = options::strike_grid(price, iv_of(e.date), t, spacing)
                 .into_iter()
                 .map(|k| {
                     let milli = (k * 1000.0).round() as u64;
@@ -129,6 +128,46 @@ struct FutExp {
     year: i32,
 }
 
+/// Whether a product's monthly options run on every calendar month (serial options) rather than
+/// only on its contract months: currencies, Treasuries, metals and grains.
+fn serial_months(rule: ExpiryRule) -> bool {
+    matches!(
+        rule,
+        ExpiryRule::Currency
+            | ExpiryRule::Treasury
+            | ExpiryRule::ThirdLastSession
+            | ExpiryRule::Grain
+    )
+}
+
+/// The last session of the month before `(y, m)`.
+fn last_session_before(y: i32, m: u32) -> Date {
+    let first = Date::from_ymd(y, m, 1).unwrap_or(Date::from_days(0));
+    calendar::trading_day_on_or_before(first.add_days(-1))
+}
+
+/// Expiration of the serial monthly option of month `(y, m)`, by the exchanges' rules
+/// (simplified, NYSE sessions for exchange days): currencies, the second Friday before the third
+/// Wednesday of the month; Treasuries and grains, the last Friday at least two sessions before the
+/// last session of the month before; metals, the fourth-last session of the month before.
+/// (Other rules list options on their contract months only; for them this is the third Friday.)
+fn option_expiry(rule: ExpiryRule, y: i32, m: u32) -> Date {
+    let before = calendar::trading_day_on_or_before;
+    match rule {
+        ExpiryRule::Currency => {
+            let third_wed = Date::nth_weekday(y, m, 2, 3).unwrap_or(Date::third_friday(y, m));
+            before(third_wed.add_days(-12))
+        }
+        ExpiryRule::Treasury | ExpiryRule::Grain => {
+            let cutoff = calendar::add_trading_days(last_session_before(y, m), -2);
+            let back = (cutoff.weekday() + 7 - 4) % 7;
+            before(cutoff.add_days(-(back as i32)))
+        }
+        ExpiryRule::ThirdLastSession => calendar::add_trading_days(last_session_before(y, m), -3),
+        _ => before(Date::third_friday(y, m)),
+    }
+}
+
 fn futures_expirations(p: &Product, listed: &[Listed], as_of: Date) -> Vec<FutExp> {
     let mut out: Vec<FutExp> = Vec::new();
     let underlying_for = |d: Date| {
@@ -157,6 +196,35 @@ fn futures_expirations(p: &Product, listed: &[Listed], as_of: Date) -> Vec<FutEx
                     year: y,
                 });
             }
+            if out.len() >= 6 {
+                break;
+            }
+        }
+    } else if serial_months(p.rule) {
+        // Monthly options on every calendar month, each on the first listed contract of its
+        // month or later (January options on the March future), expiring by the product's rule.
+        let (y0, m0) = (as_of.year(), as_of.month() as i32);
+        for i in 0..12 {
+            let idx = m0 - 1 + i;
+            let (y, m) = (y0 + idx.div_euclid(12), idx.rem_euclid(12) as u32 + 1);
+            let d = option_expiry(p.rule, y, m);
+            let Some(l) = listed
+                .iter()
+                .find(|l| (l.contract.year, l.contract.month) >= (y, m))
+            else {
+                break;
+            };
+            if d < as_of || d >= l.expiration {
+                continue;
+            }
+            out.push(FutExp {
+                date: d,
+                kind: "Regular",
+                underlying: l.contract,
+                root: p.option_root.to_string(),
+                month: m,
+                year: y,
+            });
             if out.len() >= 6 {
                 break;
             }
@@ -245,40 +313,41 @@ pub fn futures_chain(
             let streamer_root = format!("{}{}", e.root, probe.code_suffix(2));
             let f = price_of(&e.underlying);
             let t = options::years_to(as_of, e.date);
-            let strikes = options::strike_grid(f, iv_of(e.date), t, p.strike_inc)
-                .into_iter()
-                .map(|k| {
-                    let streamer = |call: bool| {
-                        format!(
-                            "./{streamer_root}{}{}:{}",
-                            if call { 'C' } else { 'P' },
-                            options::fmt_strike(k),
-                            p.streamer
-                        )
-                    };
-                    Strike {
-                        strike_price: k,
-                        call: futures_option_symbol(
-                            p,
-                            &e.underlying,
-                            &contract_symbol,
-                            e.date,
-                            true,
-                            k,
-                        ),
-                        call_streamer_symbol: streamer(true),
-                        put: futures_option_symbol(
-                            p,
-                            &e.underlying,
-                            &contract_symbol,
-                            e.date,
-                            false,
-                            k,
-                        ),
-                        put_streamer_symbol: streamer(false),
-                    }
-                })
-                .collect();
+            let strikes =
+                options::strike_grid(f, iv_of(e.date), t, options::futures_spacing(p.strike_inc))
+                    .into_iter()
+                    .map(|k| {
+                        let streamer = |call: bool| {
+                            format!(
+                                "./{streamer_root}{}{}:{}",
+                                if call { 'C' } else { 'P' },
+                                options::fmt_strike(k),
+                                p.streamer
+                            )
+                        };
+                        Strike {
+                            strike_price: k,
+                            call: futures_option_symbol(
+                                p,
+                                &e.underlying,
+                                &contract_symbol,
+                                e.date,
+                                true,
+                                k,
+                            ),
+                            call_streamer_symbol: streamer(true),
+                            put: futures_option_symbol(
+                                p,
+                                &e.underlying,
+                                &contract_symbol,
+                                e.date,
+                                false,
+                                k,
+                            ),
+                            put_streamer_symbol: streamer(false),
+                        }
+                    })
+                    .collect();
             Expiration {
                 expiration_date: e.date,
                 days_to_expiration: e.date.days_since(as_of),
@@ -330,6 +399,48 @@ mod tests {
                         options::streamer_symbol(root, d, false, k)
                     );
                 }
+            }
+        }
+    }
+    #[test]
+    fn serial_monthly_options_follow_the_exchange_rules() {
+        let d = |s: &str| s.parse::<Date>().expect("date");
+        // Euro FX January 2027 options: the second Friday before the third Wednesday (Jan 20).
+        assert_eq!(
+            option_expiry(ExpiryRule::Currency, 2027, 1),
+            d("2027-01-08")
+        );
+        // T-bond March 2027 options: the last Friday at least two sessions before Feb 26.
+        assert_eq!(
+            option_expiry(ExpiryRule::Treasury, 2027, 3),
+            d("2027-02-19")
+        );
+        // Gold February 2027 options: the fourth-last session of January.
+        assert_eq!(
+            option_expiry(ExpiryRule::ThirdLastSession, 2027, 2),
+            d("2027-01-26")
+        );
+        let as_of = d("2026-11-20");
+        for code in ["6E", "6J", "ZB", "GC", "ZC"] {
+            let p = futures::product(code).expect("product");
+            let listed = futures::listed_contracts(p, as_of);
+            let monthly: Vec<FutExp> = futures_expirations(p, &listed, as_of)
+                .into_iter()
+                .filter(|e| e.kind == "Regular")
+                .collect();
+            assert!(monthly.len() >= 5, "{code}: {}", monthly.len());
+            for w in monthly.windows(2) {
+                // One option month after the other, each before its underlying expires.
+                let next = (w[0].year * 12 + w[0].month as i32) + 1;
+                assert_eq!(w[1].year * 12 + w[1].month as i32, next, "{code}");
+            }
+            for e in &monthly {
+                let u = listed
+                    .iter()
+                    .find(|l| l.contract == e.underlying)
+                    .expect("listed underlying");
+                assert!(e.date < u.expiration && e.date >= as_of, "{code}");
+                assert!((u.contract.year, u.contract.month) >= (e.year, e.month));
             }
         }
     }

@@ -7,12 +7,17 @@
 
 pub mod cache;
 mod chains;
+mod depth;
+mod derive;
+mod dividends;
 mod earnings;
 mod futures;
 pub mod metrics;
+mod names;
 mod options;
 mod path;
 mod quotes;
+mod scale;
 mod universe;
 
 use crate::calendar;
@@ -25,7 +30,10 @@ use volscreen_core::candle::Candle;
 use volscreen_core::date::Date;
 use volscreen_core::symbol::AssetClass;
 
-pub use universe::{LIQUID, UNKNOWN_SYMBOLS};
+pub use depth::quote_sizes;
+pub use dividends::Dividend;
+pub use scale::scale_universe;
+pub use universe::{Profile, LIQUID, UNKNOWN_SYMBOLS};
 
 /// Sessions of served candle history (about three years).
 pub const HISTORY_SESSIONS: usize = path::HISTORY_DAYS;
@@ -234,11 +242,47 @@ impl Market {
         s.last.map(|i| s.all[i])
     }
 
-    /// Whether the market does not know `symbol`: one of [`UNKNOWN_SYMBOLS`], a malformed symbol,
-    /// a futures root or contract of no listed product, or an equity listed after the as-of date.
-    /// Unknown symbols are absent from metrics and quotes and 404 on chains.
+    /// Whether the market does not know `symbol`. It knows the names of its data table
+    /// (`data/names.csv`: the default watchlist's equities, ETFs and indices), the scale universe
+    /// ([`scale_universe`]: `YAAA` …), the listed futures roots and their contracts listed on the
+    /// as-of date; a recent listing exists from its listing date. Anything else ([`UNKNOWN_SYMBOLS`]
+    /// gives examples: `APPL`, `TICKER`, `/ESF7`) is unknown: absent from metrics and quotes, no
+    /// candles, 404 on chains.
     pub fn is_unknown(&self, symbol: &str) -> bool {
         self.parse(symbol).is_none()
+    }
+
+    /// Every name of the market's data table (equities, ETFs, indices), in table order. With
+    /// [`scale_universe`] and the futures products, this is everything the market knows.
+    pub fn named_symbols() -> Vec<&'static str> {
+        names::all().iter().map(|n| n.symbol).collect()
+    }
+
+    /// The earnings reports of an equity from `from` to `to` (both included), ascending, each
+    /// with its time of day (`BMO`/`AMC`) and `estimated` as the metrics would say it on the
+    /// as-of date; empty for ETFs, indices, futures and unknown symbols.
+    pub fn earnings_reports(&self, symbol: &str, from: Date, to: Date) -> Vec<Earnings> {
+        let Some(Underlying::Stock(s, AssetClass::Equity)) = self.parse(symbol) else {
+            return Vec::new();
+        };
+        let Some(cycle) = universe::stock_path(&s).earnings else {
+            return Vec::new();
+        };
+        earnings::reports(&s, &cycle, from, to)
+            .into_iter()
+            .map(|d| Earnings {
+                expected_report_date: d,
+                time_of_day: if cycle.bmo { "BMO" } else { "AMC" },
+                estimated: d.days_since(self.as_of) > 21,
+            })
+            .collect()
+    }
+
+    /// The fixed profile of a known underlying (`None` when unknown): liquidity rating, beta,
+    /// correlation, market cap, description, and its path (price level, volatility, earnings
+    /// cycle: `profile.path.earnings_bmo()` is the earnings time of day).
+    pub fn profile(&self, symbol: &str) -> Option<Profile> {
+        self.parse(symbol).map(|u| universe::profile(&u))
     }
 
     /// Asset class of a known underlying symbol (`None` when unknown or malformed).
@@ -283,6 +327,22 @@ impl Market {
         Some((*m).clone())
     }
 
+    /// The per-expiration IV term structure of an underlying (its metrics'
+    /// `option-expiration-implied-volatilities`): every expiration of its option chain (for a
+    /// futures root or contract, its product's futures option chain), ascending, with the
+    /// at-the-money IV the chain's quotes are priced with (a fraction; the variance of an earnings
+    /// move before the expiration included). Empty for unknown symbols.
+    pub fn term_structure(&self, symbol: &str) -> Vec<(Date, f64)> {
+        self.metrics(symbol)
+            .map(|m| {
+                m.expiration_ivs
+                    .iter()
+                    .map(|e| (e.expiration_date, e.implied_volatility))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// A quote for an underlying (equity, ETF, index, futures contract `/ESZ6`) or an option
     /// (OCC symbol `AAPL  261218C00200000`, or futures option `./ESZ6 EWZ6  261218C6000`).
     /// Option streamer symbols (`.AAPL261218C200`, `./EWZ26C6000:XCME`) are accepted too. A bare
@@ -307,6 +367,16 @@ impl Market {
             );
         }
         self.equity_option_quote(&s)
+    }
+
+    /// The dividend of an equity or ETF as of the as-of close (zeros for a non-payer); `None` for
+    /// indices, futures and unknown symbols. See [`dividends`].
+    pub fn dividend(&self, symbol: &str) -> Option<Dividend> {
+        let u = self.parse(symbol)?;
+        let Underlying::Stock(s, class) = &u else {
+            return None;
+        };
+        dividends::dividend(s, *class, &self.series_of(&u).candles, self.as_of)
     }
 
     /// The option chain of an equity, ETF or index.
@@ -356,8 +426,8 @@ impl Market {
 
     fn parse(&self, symbol: &str) -> Option<Underlying> {
         let u = universe::parse(symbol, self.as_of)?;
-        if let Underlying::Stock(s, c) = &u {
-            if universe::listing_date(s, *c).is_some_and(|l| l > self.as_of) {
+        if let Underlying::Stock(s, _) = &u {
+            if universe::listing_date(s).is_some_and(|l| l > self.as_of) {
                 return None;
             }
         }
@@ -367,7 +437,7 @@ impl Market {
     /// The series key and path of an underlying (a futures root follows its active contract).
     fn path_of(&self, u: &Underlying) -> (String, universe::PathSpec) {
         match u {
-            Underlying::Stock(s, c) => (s.clone(), universe::stock_path(s, *c)),
+            Underlying::Stock(s, _) => (s.clone(), universe::stock_path(s)),
             Underlying::FutureRoot(p) => match futures::active_contract(p, self.as_of) {
                 Some(l) => (
                     l.contract.streamer_symbol(p),
@@ -383,18 +453,9 @@ impl Market {
 
     fn series_of(&self, u: &Underlying) -> Arc<Series> {
         let (key, spec) = self.path_of(u);
-        if key == "VIX" {
-            return self.series.get_or(&key, || {
-                let spx = self.series_of(&Underlying::Stock("SPX".into(), AssetClass::Index));
-                path::vix_from(&spx, &key)
-            });
-        }
         self.series.get_or(&key, || {
             let s = self.sessions();
-            let first_year = path::origin().year();
-            let last_year = s.all.last().map(|d| d.year()).unwrap_or(first_year) + 1;
-            let reactions = earnings::reactions(&spec.key, &spec, first_year, last_year);
-            path::generate(&spec, &s.all, s.last, &reactions)
+            path::generate(&spec, &s.all, s.last)
         })
     }
 
@@ -407,14 +468,10 @@ impl Market {
         let Underlying::Stock(s, AssetClass::Equity) = u else {
             return None;
         };
-        let spec = universe::stock_path(s, AssetClass::Equity);
-        let report = earnings::next_report(s, &spec, self.as_of)?;
-        let tod = if spec.earnings_bmo { "BMO" } else { "AMC" };
-        Some((
-            report,
-            tod,
-            earnings::reaction_date(report, spec.earnings_bmo),
-        ))
+        let cycle = universe::stock_path(s).earnings?;
+        let report = earnings::next_report(s, &cycle, self.as_of)?;
+        let tod = if cycle.bmo { "BMO" } else { "AMC" };
+        Some((report, tod, earnings::reaction_date(report, cycle.bmo)))
     }
 
     fn build_metrics(&self, u: &Underlying) -> Metrics {
@@ -448,12 +505,17 @@ impl Market {
                 })
                 .unwrap_or_default(),
         };
+        // Futures options are the product's: priced off the root's IV curve, whichever contract.
+        let iv_series = match u {
+            Underlying::FutureContract(p, _) => self.series_of(&Underlying::FutureRoot(p)),
+            _ => series.clone(),
+        };
         let expiration_ivs = expiration_dates
             .into_iter()
             .map(|(d, settlement)| ExpirationIv {
                 expiration_date: d,
                 settlement_type: settlement,
-                implied_volatility: metrics::term_iv(&series, self.as_of, d, reaction),
+                implied_volatility: metrics::term_iv(&iv_series, self.as_of, d, reaction),
             })
             .collect();
         let updated_at_ms = series
@@ -558,7 +620,7 @@ impl Market {
                 years: options::years_to(self.as_of, r.expiration),
                 atm_iv: metrics::term_iv(&series, self.as_of, r.expiration, reaction),
                 rating: prof.liquidity,
-                tick: None,
+                quoting: quotes::equity_quoting(&prof.symbol, prof.liquidity),
                 updated_at_ms: series
                     .candles
                     .last()
@@ -609,7 +671,7 @@ impl Market {
                         years: options::years_to(self.as_of, e.expiration_date),
                         atm_iv: metrics::term_iv(&root, self.as_of, e.expiration_date, None),
                         rating: prof.liquidity,
-                        tick: Some(p.tick.min(0.05)),
+                        quoting: quotes::futures_quoting(p.code, p.tick, prof.liquidity),
                         updated_at_ms: series
                             .candles
                             .last()

@@ -1,6 +1,7 @@
 //! Options in the demo market: Black–Scholes / Black-76 pricing with a volatility skew, strike
-//! grids, OCC and streamer symbols, the expiration calendar of equity, ETF and index chains, and
-//! option bid/ask spreads by liquidity.
+//! grids as listed in reality (fine near the money, coarse beyond, by price level and product),
+//! OCC and streamer symbols, and the expiration calendar of equity, ETF and index chains. Option
+//! bid/ask spreads are in [`super::quotes`].
 
 use crate::calendar;
 use volscreen_core::date::Date;
@@ -49,60 +50,132 @@ pub fn years_to(as_of: Date, expiration: Date) -> f64 {
     (expiration.days_since(as_of) as f64).max(0.3) / 365.0
 }
 
-/// A "nice" increment at least `x`: 1, 2.5, 5 × powers of ten.
-pub fn nice_ceil(x: f64) -> f64 {
-    if x <= 0.0 || !x.is_finite() {
+/// How an expiration's strikes are spaced: every multiple of `fine` near the money, every
+/// multiple of `coarse` beyond (as listed chains are: SPX every 5 points near the money, every 25
+/// further out).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StrikeSpacing {
+    pub fine: f64,
+    pub coarse: f64,
+}
+
+/// Strike spacing of stock-like underlyings by price level: (prices below, fine, coarse) for
+/// liquid names (rating 4–5, a `LIQUID` name or an ETF) and for the rest; the first matching row
+/// wins, the last row has no bound.
+const LIQUID_SPACING: [(f64, f64, f64); 5] = [
+    (25.0, 0.5, 1.0),
+    (150.0, 1.0, 5.0),
+    (500.0, 2.5, 5.0),
+    (1500.0, 5.0, 10.0),
+    (f64::INFINITY, 10.0, 50.0),
+];
+const OTHER_SPACING: [(f64, f64, f64); 5] = [
+    (5.0, 0.5, 1.0),
+    (50.0, 1.0, 2.5),
+    (100.0, 2.5, 5.0),
+    (500.0, 5.0, 10.0),
+    (f64::INFINITY, 10.0, 50.0),
+];
+
+/// Products with their own listing rules (fine, coarse): the index ETFs list $1 strikes at any
+/// price, the cash indices their exchange's intervals.
+const NAMED_SPACING: &[(&str, f64, f64)] = &[
+    ("SPY", 1.0, 5.0),
+    ("QQQ", 1.0, 5.0),
+    ("IWM", 1.0, 5.0),
+    ("DIA", 1.0, 5.0),
+    ("XSP", 1.0, 5.0),
+    ("GLD", 1.0, 5.0),
+    ("SPX", 5.0, 25.0),
+    ("OEX", 5.0, 25.0),
+    ("XEO", 5.0, 25.0),
+    ("NDX", 10.0, 25.0),
+    ("RUT", 5.0, 25.0),
+    ("DJX", 1.0, 5.0),
+    ("VIX", 1.0, 5.0),
+];
+
+/// Strike spacing of an equity, ETF or index option chain with the underlying at `price`.
+pub fn equity_spacing(symbol: &str, price: f64, liquid: bool) -> StrikeSpacing {
+    if let Some(&(_, fine, coarse)) = NAMED_SPACING.iter().find(|r| r.0 == symbol) {
+        return StrikeSpacing { fine, coarse };
+    }
+    let table = if liquid {
+        &LIQUID_SPACING
+    } else {
+        &OTHER_SPACING
+    };
+    // A NaN price matches no row: the last one.
+    let &(_, fine, coarse) = table
+        .iter()
+        .find(|row| price < row.0)
+        .unwrap_or(&table[table.len() - 1]);
+    StrikeSpacing { fine, coarse }
+}
+
+/// Strike spacing of a futures option chain: the product's increment near the money, five times
+/// it beyond.
+pub fn futures_spacing(strike_inc: f64) -> StrikeSpacing {
+    StrikeSpacing {
+        fine: strike_inc,
+        coarse: 5.0 * strike_inc,
+    }
+}
+
+/// Fewest and most strikes of the fine band on each side of the price.
+const MIN_FINE_PER_SIDE: f64 = 5.0;
+const MAX_FINE_PER_SIDE: f64 = 50.0;
+/// Most strikes of the coarse wings together.
+const MAX_COARSE: f64 = 60.0;
+
+/// Strikes of one expiration. The fine band covers the price ± max(4 %, 1.5 standard deviations),
+/// at most ± 25 %, and 5 to 50 strikes a side, so the at-the-money strike is within half a fine
+/// increment of the price. The coarse wings reach ± max(12 %, 3.5 standard deviations), at most
+/// ± 60 %, on multiples of `coarse` (coarsened ×2, ×5, ×10, ... to keep at most about 60 wing
+/// strikes).
+pub fn strike_grid(price: f64, atm_vol: f64, t: f64, spacing: StrikeSpacing) -> Vec<f64> {
+    let StrikeSpacing { fine, coarse } = spacing;
+    let bad = |x: f64| !x.is_finite() || x <= 0.0;
+    if bad(price) || bad(fine) || bad(coarse) {
+        return Vec::new();
+    }
+    let sd = if atm_vol.is_finite() && t.is_finite() {
+        atm_vol.max(0.0) * t.max(0.0).sqrt()
+    } else {
+        0.0
+    };
+    let band = ((1.5 * sd).clamp(0.04, 0.25) * price)
+        .max(MIN_FINE_PER_SIDE * fine)
+        .min(MAX_FINE_PER_SIDE * fine);
+    let wing = (3.5 * sd).clamp(0.12, 0.6) * price;
+    let wing = wing.max(band);
+    let base = coarse.max(fine);
+    let coarse = base * nice_multiple(2.0 * (wing - band) / MAX_COARSE / base);
+    let multiples = |lo: f64, hi: f64, inc: f64| {
+        let a = (lo / inc).ceil().max(1.0) as i64;
+        let b = (hi / inc).floor() as i64;
+        (a..=b).map(move |i| clean(i as f64 * inc))
+    };
+    let mut out: Vec<f64> = multiples(price - wing, price - band, coarse)
+        .chain(multiples(price - band, price + band, fine))
+        .chain(multiples(price + band, price + wing, coarse))
+        .collect();
+    out.sort_by(f64::total_cmp);
+    out.dedup();
+    out
+}
+
+/// The least of 1, 2, 5, 10, 20, 50, ... that is at least `x` (1 for NaN and anything up to 1).
+fn nice_multiple(x: f64) -> f64 {
+    if !x.is_finite() || x <= 1.0 {
         return 1.0;
     }
     let p = 10f64.powf(x.log10().floor());
-    for m in [1.0, 2.5, 5.0, 10.0] {
-        if m * p >= x * (1.0 - 1e-9) {
-            return m * p;
-        }
-    }
-    10.0 * p
-}
-
-/// Base strike increments of a stock-like underlying by price level: (prices below, liquid
-/// names, other names), first matching row wins.
-const EQUITY_INCREMENTS: [(f64, f64, f64); 6] = [
-    (5.0, 0.5, 0.5),
-    (25.0, 0.5, 1.0),
-    (100.0, 1.0, 2.5),
-    (250.0, 2.5, 5.0),
-    (1000.0, 5.0, 10.0),
-    (10_000.0, 5.0, 5.0),
-];
-
-/// Base strike increment of a stock-like underlying by price level (25 above the last row of
-/// [`EQUITY_INCREMENTS`], and for a NaN price).
-pub fn equity_increment(price: f64, liquid: bool) -> f64 {
-    EQUITY_INCREMENTS.iter().find(|row| price < row.0).map_or(
-        25.0,
-        |&(_, liquid_inc, other_inc)| {
-            if liquid {
-                liquid_inc
-            } else {
-                other_inc
-            }
-        },
-    )
-}
-
-/// Most strikes an expiration lists.
-const MAX_STRIKES: f64 = 120.0;
-
-/// Strikes of one expiration: a grid of `base_inc` (coarsened to at most about 120 strikes)
-/// covering the price ± max(12 %, 3.5 standard deviations), at most ± 60 %.
-pub fn strike_grid(price: f64, atm_vol: f64, t: f64, base_inc: f64) -> Vec<f64> {
-    if price.is_nan() || price <= 0.0 || base_inc.is_nan() || base_inc <= 0.0 {
-        return Vec::new();
-    }
-    let w = (3.5 * atm_vol * t.sqrt()).clamp(0.12, 0.6);
-    let inc = base_inc.max(nice_ceil(2.0 * w * price / MAX_STRIKES));
-    let lo = ((price * (1.0 - w)) / inc).ceil().max(1.0) as i64;
-    let hi = ((price * (1.0 + w)) / inc).floor() as i64;
-    (lo..=hi.max(lo)).map(|i| clean(i as f64 * inc)).collect()
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|c| *c >= x * (1.0 - 1e-12))
+        .unwrap_or(10.0 * p)
 }
 
 /// Round away binary noise (strikes and prices print exactly).
@@ -367,31 +440,6 @@ pub fn equity_expirations(symbol: &str, as_of: Date, rating: Option<u8>) -> Vec<
     out
 }
 
-/// Bid and ask around a model option price: the half-spread widens as liquidity falls; prices
-/// are on the option tick (`tick`, or for equity options 0.01 below 3 or for liquid names, else
-/// 0.05). Always `bid < ask`.
-pub fn option_bid_ask(price: f64, rating: Option<u8>, tick: Option<f64>) -> (f64, f64) {
-    let frac = match rating {
-        Some(5) => 0.006,
-        Some(4) => 0.012,
-        Some(3) => 0.035,
-        Some(2) => 0.07,
-        _ => 0.13,
-    };
-    let tick = match tick {
-        Some(t) if t > 0.0 => t,
-        _ if price < 3.0 || rating.unwrap_or(0) >= 4 => 0.01,
-        _ => 0.05,
-    };
-    let half = (price * frac).max(tick * 0.5);
-    let bid = (((price - half) / tick).floor() * tick).max(0.0);
-    let mut ask = ((price + half) / tick).ceil() * tick;
-    if ask <= bid + 1e-9 {
-        ask = bid + tick;
-    }
-    (clean(bid), clean(ask))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,25 +495,55 @@ mod tests {
         assert!((norm_cdf(1.96) - 0.975).abs() < 1e-4);
     }
 
+    /// The strikes bracketing `price` and the gap between them.
+    fn bracket(g: &[f64], price: f64) -> (f64, f64) {
+        let i = g.partition_point(|k| *k <= price);
+        (g[i - 1], g[i])
+    }
+
     #[test]
-    fn grids_and_spreads() {
-        let g = strike_grid(187.3, 0.3, 0.1, 2.5);
-        assert!(g.len() > 10 && g.len() <= 130, "{}", g.len());
-        assert!(g.first().is_some_and(|k| *k < 187.3) && g.last().is_some_and(|k| *k > 187.3));
+    fn grids_are_fine_near_the_money_and_coarse_beyond() {
+        let sp = |s: &str, p: f64, l: bool| equity_spacing(s, p, l);
+        let g = strike_grid(187.3, 0.3, 0.1, sp("X", 187.3, true));
+        assert!(g.len() > 10 && g.len() <= 170, "{}", g.len());
         assert!(g.windows(2).all(|w| w[1] > w[0]));
-        let spx = strike_grid(6000.0, 0.15, 1.0, 5.0);
-        assert!(spx.len() <= 130, "{}", spx.len());
-        for r in [None, Some(1), Some(3), Some(5)] {
-            for p in [0.001, 0.05, 1.0, 2.99, 3.5, 40.0] {
-                let (b, a) = option_bid_ask(p, r, None);
-                assert!(b >= 0.0 && b < a, "{p} {r:?}: {b} {a}");
-                let (b, a) = option_bid_ask(p / 1000.0, r, Some(0.0000005));
-                assert!(b >= 0.0 && b < a, "{p} {r:?}: {b} {a}");
-            }
-        }
-        assert_eq!(nice_ceil(3.0), 5.0);
-        assert_eq!(nice_ceil(0.3), 0.5);
-        assert_eq!(nice_ceil(25.0), 25.0);
+        assert_eq!(bracket(&g, 187.3), (185.0, 187.5));
+        // Far from the money the grid is coarse, on multiples of 5.
+        assert!(g.iter().filter(|k| **k < 150.0).all(|k| k % 5.0 == 0.0));
+        assert!(g.first().is_some_and(|k| *k <= 187.3 * 0.88));
+        // SPX: 5 points near the money, 25 (or coarser) far out; at most ~160 strikes.
+        let spx = strike_grid(6012.3, 0.15, 0.12, sp("SPX", 6012.3, true));
+        assert_eq!(bracket(&spx, 6012.3), (6010.0, 6015.0));
+        assert!(spx.len() <= 170, "{}", spx.len());
+        assert!(spx.iter().filter(|k| **k < 5400.0).all(|k| k % 25.0 == 0.0));
+        let spx_leap = strike_grid(6012.3, 0.18, 2.1, sp("SPX", 6012.3, true));
+        assert!(spx_leap.len() <= 170, "{}", spx_leap.len());
+        assert_eq!(bracket(&spx_leap, 6012.3), (6010.0, 6015.0));
+        // Futures: /NQ every 10 points at the money, /6J every 0.00005.
+        let nq = strike_grid(20880.5, 0.2, 0.12, futures_spacing(10.0));
+        assert_eq!(bracket(&nq, 20880.5), (20880.0, 20890.0));
+        let jy = strike_grid(0.006655, 0.1, 0.12, futures_spacing(0.00005));
+        assert_eq!(bracket(&jy, 0.006655), (0.00665, 0.0067));
+        // Equity increments by price level.
+        assert_eq!(sp("Y", 12.0, true).fine, 0.5);
+        assert_eq!(sp("Y", 80.0, true).fine, 1.0);
+        assert_eq!(sp("Y", 300.0, true).fine, 2.5);
+        assert_eq!(sp("Y", 1200.0, true).fine, 5.0);
+        assert_eq!(sp("Y", 3.0, false).fine, 0.5);
+        assert_eq!(sp("Y", 30.0, false).fine, 1.0);
+        assert_eq!(sp("Y", 300.0, false).fine, 5.0);
+        assert_eq!(sp("Y", f64::NAN, false).fine, 10.0);
+        assert_eq!(sp("SPY", 600.0, true).fine, 1.0);
+        assert_eq!(sp("NDX", 21000.0, true).fine, 10.0);
+        // Degenerate inputs give no strikes, never a panic.
+        assert!(strike_grid(f64::NAN, 0.2, 0.1, sp("Y", 1.0, true)).is_empty());
+        assert!(strike_grid(100.0, f64::NAN, f64::NAN, sp("Y", 100.0, true)).len() > 5);
+        assert!(strike_grid(0.7, 0.9, 0.1, sp("F", 0.7, true)).contains(&0.5));
+        assert!(strike_grid(1e300, 0.2, 0.1, sp("Y", 1e300, false)).len() < 200);
+        assert!(strike_grid(1e12, 5.0, 3.0, sp("Y", 1e12, true)).len() < 200);
+        assert_eq!(nice_multiple(0.3), 1.0);
+        assert_eq!(nice_multiple(3.0), 5.0);
+        assert_eq!(nice_multiple(20.0), 20.0);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Quotes as `/market-data/by-type` reports them: underlyings from their last candles (bid/ask
 //! around the close, wider as liquidity falls; indices without bid/ask), and options priced with
-//! Black–Scholes (Black-76 for futures options) at the expiration's skewed IV.
+//! Black–Scholes (Black-76 for futures options) at the expiration's skewed IV, quoted on the
+//! exchange's tick with a width set by the underlying's spread tier (its liquidity rating, raised
+//! for the busiest option markets); see [`Quoting`].
 
 use super::options;
 use super::Quote;
@@ -40,13 +42,9 @@ pub fn underlying_quote(
             (Some(bid), Some(round_to(close + tick, tick)), "Future")
         }
         AssetClass::Equity | AssetClass::Etf => {
-            let frac = match rating {
-                Some(5) => 0.00004,
-                Some(4) => 0.0001,
-                Some(3) => 0.0004,
-                Some(2) => 0.0012,
-                _ => 0.003,
-            };
+            // Half-spread as a fraction of the price, by spread tier.
+            let frac = [0.003, 0.002, 0.0008, 0.0002, 0.00005, 0.00002, 0.000005]
+                [spread_tier(symbol, rating)];
             let half = (close * frac).max(0.005);
             let bid = ((close - half) / 0.01).floor() * 0.01;
             let mut ask = ((close + half) / 0.01).ceil() * 0.01;
@@ -84,6 +82,128 @@ pub fn underlying_quote(
     })
 }
 
+/// Spread tiers 0 (no rating) to 5 follow the liquidity rating; these names quote at least as
+/// tightly as tier 6 (the tightest option markets there are) ...
+const TIER_6: &[&str] = &["SPY", "QQQ", "IWM", "/ES", "/MES"];
+/// ... or tier 5 (the mega caps, the S&P 500 index and the main futures), whatever their rating.
+const TIER_5: &[&str] = &[
+    "SPX", "XSP", "NDX", "DIA", "GLD", "TLT", "SLV", "EEM", "XLF", "HYG", "AAPL", "MSFT", "NVDA",
+    "AMZN", "META", "GOOGL", "GOOG", "TSLA", "AMD", "NFLX", "AVGO", "/NQ", "/MNQ", "/CL", "/GC",
+    "/ZB", "/ZN", "/6E",
+];
+
+/// The spread tier of an underlying: its liquidity rating (0 when unrated), raised to the floor
+/// of [`TIER_6`] and [`TIER_5`] names.
+pub fn spread_tier(symbol: &str, rating: Option<u8>) -> usize {
+    let floor = if TIER_6.contains(&symbol) {
+        6
+    } else if TIER_5.contains(&symbol) {
+        5
+    } else {
+        0
+    };
+    usize::from(rating.unwrap_or(0).min(5)).max(floor)
+}
+
+/// Quoted width of an option worth `p`, by spread tier: `FIXED_UNITS` minimum price units (a
+/// cent for equity options, the low tick for futures options) plus `REL` × `p`, then rounded to
+/// whole ticks (at least one).
+const FIXED_UNITS: [f64; 7] = [10.0, 10.0, 6.0, 4.0, 3.0, 2.0, 1.0];
+const REL: [f64; 7] = [0.10, 0.08, 0.05, 0.025, 0.011, 0.005, 0.0015];
+
+/// How an underlying's options are quoted: the tick (`tick_below` for premiums under
+/// `threshold`, else `tick_above`) and the width `fixed + rel × premium` before rounding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quoting {
+    pub tick_below: f64,
+    pub tick_above: f64,
+    pub threshold: f64,
+    pub fixed: f64,
+    pub rel: f64,
+}
+
+impl Quoting {
+    /// The tick of a premium.
+    pub fn tick(&self, premium: f64) -> f64 {
+        if premium < self.threshold {
+            self.tick_below
+        } else {
+            self.tick_above
+        }
+    }
+}
+
+/// Cash indices (and VIX): options tick 0.05 under $3, 0.10 above.
+const NICKEL_DIME_INDICES: &[&str] = &["SPX", "NDX", "RUT", "DJX", "OEX", "XEO", "VIX"];
+/// Penny everywhere: $0.01 at every premium.
+const ALL_PENNY: &[&str] = &["SPY", "QQQ", "IWM"];
+
+/// Quoting of an equity, ETF or index option. Ticks follow the penny program: $0.01 everywhere
+/// for SPY, QQQ and IWM; $0.01 under $3 and $0.05 above for the penny classes (tier 3 and up);
+/// $0.05 under $3 and $0.10 above for the rest and for the cash indices.
+pub fn equity_quoting(symbol: &str, rating: Option<u8>) -> Quoting {
+    let tier = spread_tier(symbol, rating);
+    let (tick_below, tick_above) = if ALL_PENNY.contains(&symbol) {
+        (0.01, 0.01)
+    } else if NICKEL_DIME_INDICES.contains(&symbol) || tier < 3 {
+        (0.05, 0.10)
+    } else {
+        (0.01, 0.05)
+    };
+    Quoting {
+        tick_below,
+        tick_above,
+        threshold: 3.0,
+        fixed: FIXED_UNITS[tier] * 0.01,
+        rel: REL[tier],
+    }
+}
+
+/// Quoting of a futures option: the product's tick, except the equity-index options (0.05 under
+/// 5 points, 0.25 above; Russell 0.10, Dow 1), the bond options (1/64) and the grain options
+/// (1/8 cent). The fixed part of the width is at most 3 low ticks.
+pub fn futures_quoting(code: &str, product_tick: f64, rating: Option<u8>) -> Quoting {
+    let tier = spread_tier(&format!("/{code}"), rating);
+    let tick = if product_tick.is_finite() && product_tick > 0.0 {
+        product_tick
+    } else {
+        0.01
+    };
+    let (tick_below, tick_above) = match code {
+        "ES" | "MES" | "NQ" | "MNQ" => (0.05, 0.25),
+        "RTY" | "M2K" => (0.05, 0.1),
+        "YM" | "MYM" => (1.0, 1.0),
+        "ZB" => (1.0 / 64.0, 1.0 / 64.0),
+        "ZC" | "ZS" | "ZW" => (0.125, 0.125),
+        _ => (tick, tick),
+    };
+    Quoting {
+        tick_below,
+        tick_above,
+        threshold: 5.0,
+        // Futures option markets are a few ticks wide at most, however coarse the tick.
+        fixed: FIXED_UNITS[tier].min(3.0) * tick_below,
+        rel: REL[tier],
+    }
+}
+
+/// Bid and ask around a model option price: `n` whole ticks wide (the quoting's width rounded,
+/// at least one), centred on the price as closely as the tick allows. Always `0 ≤ bid < ask`.
+pub fn option_bid_ask(price: f64, q: &Quoting) -> (f64, f64) {
+    let price = if price.is_finite() {
+        price.max(0.0)
+    } else {
+        0.0
+    };
+    let tick = q.tick(price);
+    let n = ((q.fixed + q.rel * price) / tick).round().max(1.0);
+    let bid = ((price - 0.5 * n * tick) / tick).round() * tick;
+    // Never a negative (or negative-zero) bid.
+    let bid = if bid > 0.0 { bid } else { 0.0 };
+    let ask = bid + n * tick;
+    (options::clean(bid), options::clean(ask))
+}
+
 /// What an option quote needs to know.
 pub struct OptionInputs<'a> {
     pub symbol: &'a str,
@@ -94,8 +214,8 @@ pub struct OptionInputs<'a> {
     pub years: f64,
     pub atm_iv: f64,
     pub rating: Option<u8>,
-    /// Price increment (futures options: the product's; `None`: the equity option ticks).
-    pub tick: Option<f64>,
+    /// Ticks and width of the quote.
+    pub quoting: Quoting,
     pub updated_at_ms: i64,
 }
 
@@ -120,8 +240,8 @@ pub fn option_price(i: &OptionInputs) -> f64 {
 /// The quote of an option.
 pub fn option_quote(i: &OptionInputs) -> Quote {
     let price = option_price(i);
-    let (bid, ask) = options::option_bid_ask(price, i.rating, i.tick);
-    let last_tick = i.tick.unwrap_or(0.01);
+    let (bid, ask) = option_bid_ask(price, &i.quoting);
+    let last_tick = i.quoting.tick(price);
     let mid = options::clean((bid + ask) / 2.0);
     // Contracts traded today: more near the money, more for liquid names.
     let moneyness = ((i.strike / i.underlying_price).ln().abs()
@@ -151,5 +271,94 @@ pub fn option_quote(i: &OptionInputs) -> Quote {
         year_low: None,
         year_high: None,
         updated_at_ms: i.updated_at_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn width(price: f64, q: &Quoting) -> f64 {
+        let (b, a) = option_bid_ask(price, q);
+        a - b
+    }
+
+    #[test]
+    fn spreads_widen_with_price_and_as_liquidity_falls() {
+        for p in [0.2, 1.0, 2.5, 4.0, 12.0, 60.0, 300.0] {
+            let widths: Vec<f64> = [None, Some(1), Some(2), Some(3), Some(4), Some(5)]
+                .iter()
+                .map(|r| width(p, &equity_quoting("YXYX", *r)))
+                .collect();
+            assert!(
+                widths.windows(2).all(|w| w[1] <= w[0] + 1e-9),
+                "{p}: {widths:?}"
+            );
+            assert!(widths[0] > widths[5], "{p}: {widths:?}");
+        }
+        for r in [None, Some(2), Some(5)] {
+            let q = equity_quoting("YXYX", r);
+            let ws: Vec<f64> = [0.5, 2.0, 8.0, 40.0, 200.0]
+                .iter()
+                .map(|p| width(*p, &q))
+                .collect();
+            assert!(ws.windows(2).all(|w| w[1] >= w[0] - 1e-9), "{r:?}: {ws:?}");
+        }
+        // SPY's ATM option near $12 is a few cents wide; a thin name's $1.50 option 10 % or more.
+        let spy = option_bid_ask(12.345, &equity_quoting("SPY", Some(4)));
+        assert!(spy.1 - spy.0 <= 0.031 && spy.1 - spy.0 >= 0.009, "{spy:?}");
+        let (b, a) = option_bid_ask(1.5, &equity_quoting("YXYX", Some(1)));
+        assert!((a - b) / ((a + b) / 2.0) >= 0.1, "{b} {a}");
+        assert_eq!(spread_tier("SPY", Some(2)), 6);
+        assert_eq!(spread_tier("AAPL", Some(3)), 5);
+        assert_eq!(spread_tier("YXYX", None), 0);
+    }
+
+    #[test]
+    fn quotes_are_on_tick_and_never_crossed() {
+        let on = |x: f64, t: f64| ((x / t) - (x / t).round()).abs() < 1e-6;
+        let cases = [
+            equity_quoting("SPY", Some(5)),
+            equity_quoting("SPX", Some(5)),
+            equity_quoting("YXYX", Some(3)),
+            equity_quoting("YXYX", None),
+            futures_quoting("ES", 0.25, Some(5)),
+            futures_quoting("ZB", 0.03125, Some(4)),
+            futures_quoting("6J", 0.0000005, Some(3)),
+        ];
+        for q in &cases {
+            for p in [
+                0.0,
+                1e-7,
+                0.003,
+                0.04,
+                1.0,
+                2.99,
+                3.0,
+                4.97,
+                5.2,
+                40.0,
+                250.0,
+                f64::NAN,
+            ] {
+                let (b, a) = option_bid_ask(p, q);
+                assert!(
+                    b >= 0.0 && b.is_sign_positive() && b < a,
+                    "{p} {q:?}: {b} {a}"
+                );
+                assert!(
+                    on(b, q.tick_below) && on(a, q.tick_below),
+                    "{p} {q:?}: {b} {a}"
+                );
+                if p.is_finite() && p > 0.01 {
+                    assert!(b <= p + 1e-9 && a >= p - 1e-9, "{p} {q:?}: {b} {a}");
+                }
+            }
+        }
+        assert_eq!(equity_quoting("SPY", Some(5)).tick(50.0), 0.01);
+        assert_eq!(equity_quoting("SPX", Some(5)).tick(50.0), 0.1);
+        assert_eq!(equity_quoting("YXYX", Some(4)).tick(50.0), 0.05);
+        assert_eq!(equity_quoting("YXYX", Some(2)).tick(1.0), 0.05);
+        assert_eq!(futures_quoting("ES", 0.25, Some(5)).tick(100.0), 0.25);
     }
 }

@@ -1,161 +1,45 @@
-//! The demo market's universe: which symbols exist, their asset class, and each symbol's fixed
-//! characteristics (price level, long-run volatility, liquidity, IV premium, beta, market cap,
-//! earnings cycle, listing date), all drawn by a stable hash of the symbol.
+//! Who exists in the demo market, and each known underlying's fixed characteristics.
 //!
-//! Every well-formed symbol exists except [`UNKNOWN_SYMBOLS`]; well-formed means, after trimming
-//! and uppercasing, 1..=10 characters from `A-Z0-9./` starting with a letter (equities, ETFs,
-//! indices), or a futures root / contract of a listed product (`/ES`, `/ESZ6`, `/ESZ26:XCME`).
+//! Known, after trimming and uppercasing: the names of the data table ([`super::names`]: the
+//! default watchlist's equities, ETFs and indices, and a few more), the synthetic scale universe
+//! ([`super::scale`]: `YAAA` …), the futures roots of the listed products and their contracts
+//! listed on the as-of date (`/ES`, `/ESH27`, `/ESH7`, `/ESH27:XCME`). Everything else is unknown:
+//! a typo (`APPL`), a CSV header (`TICKER`), an unlisted contract month (`/ESF7`).
 //!
-//! Asset classes of non-futures are the product's own ([`volscreen_core::symbol::classify`]: its index and
-//! ETF lists), so the demo market and the screener cannot disagree about what is an ETF.
+//! A known underlying's [`PathSpec`] (price level, volatility, what it follows) and [`Profile`]
+//! (liquidity, beta, market cap) come from its table row or, for scale names, from a
+//! stable hash of the symbol. Asset classes are the table's, and a unit test checks that they are
+//! the product's own ([`volscreen_core::symbol::classify`]), so the demo market and the screener
+//! cannot disagree about what is an ETF.
 
 use super::futures::{self, ContractRef, Product};
+use super::names::{self, Cycle, Name, Relation};
+use super::scale;
 use crate::rng::unit;
+use std::sync::LazyLock;
 use volscreen_core::date::Date;
-use volscreen_core::symbol::{classify, AssetClass, INDICES};
+use volscreen_core::symbol::AssetClass;
 
-/// Symbols the demo market does not know (absent from metrics and quotes, no candles, 404 on
-/// chains), so that every error path of a client can be exercised. Any malformed symbol and any
-/// futures root that is not a listed product is unknown too.
+/// Examples of symbols the market does not know (any symbol outside the table, the scale
+/// universe and the listed futures is unknown): typos, CSV headers, made-up tickers, futures
+/// roots of no listed product and a month ES does not list. Absent from metrics and quotes, no
+/// candles, 404 on chains.
 pub const UNKNOWN_SYMBOLS: &[&str] = &[
-    "ZZZZ", "XXXX", "NOPE", "FAKE", "UNKNOWN", "INVALID", "BOGUS", "NOTREAL", "DELISTED", "QQQQ",
-    "ZVZZT", "/ZZ", "/XX",
+    "ZZZZ", "XYZFOO", "APPL", "TICKER", "SYMBOL", "FAKE", "NOPE", "QQQQ", "XXXX", "ZVZZT",
+    "DELISTED", "/ZZ", "/XX", "/ESF7",
 ];
 
-/// Longest accepted equity/ETF/index symbol.
-const MAX_LEN: usize = 10;
+/// The most liquid named underlyings (rated 5 in the data table), in table order.
+pub static LIQUID: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    names::all()
+        .iter()
+        .filter(|n| n.liquidity == 5)
+        .map(|n| n.symbol)
+        .collect()
+});
 
-/// Very liquid underlyings: rated 4 or 5 far more often than the rest.
-pub const LIQUID: &[&str] = &[
-    "SPY", "QQQ", "IWM", "DIA", "SPX", "NDX", "RUT", "VIX", "XSP", "/ES", "/NQ", "/RTY", "/YM",
-    "/CL", "/GC", "/SI", "/NG", "/ZB", "/ZN", "/6E", "/MES", "/MNQ", "AAPL", "TSLA", "NVDA",
-    "AMZN", "MSFT", "META", "GOOGL", "GOOG", "AMD", "NFLX", "AVGO", "SMH", "XLF", "XLE", "XLK",
-    "XLV", "XLI", "XLU", "XLP", "XLY", "TLT", "GLD", "SLV", "HYG", "EEM", "EFA", "FXI", "KWEB",
-    "ARKK", "SOXL", "TQQQ", "SQQQ", "UVXY", "VXX", "JPM", "BAC", "C", "WFC", "GS", "MS", "XOM",
-    "CVX", "OXY", "BA", "DIS", "NKE", "SBUX", "MCD", "WMT", "COST", "TGT", "HD", "LOW", "PYPL",
-    "XYZ", "UBER", "COIN", "MSTR", "MARA", "PLTR", "SNOW", "CRWD", "SHOP", "ROKU", "INTC", "MU",
-    "QCOM", "TSM", "BABA", "PDD", "JD", "NIO", "RIVN", "LCID", "F", "GM", "T", "VZ", "PFE", "MRK",
-    "JNJ", "LLY", "UNH", "ABBV", "CVS", "KO", "PEP", "PG", "XBI", "KRE", "XOP", "GDX", "USO",
-    "UNG", "IBIT", "SOFI", "HOOD", "DKNG", "BRK/B", "V", "MA", "ORCL", "CRM", "ADBE", "CSCO",
-    "AMAT", "LRCX", "CAT", "DE", "GE", "IBM", "AXP", "SCHW", "SLB", "DAL", "UAL", "AAL", "CCL",
-    "GME", "AMC", "RIOT", "SMCI", "ARM", "MRVL", "ABNB", "PANW", "EWZ", "GDXJ", "IYR", "TXN",
-    "CMCSA",
-];
-
-/// Prices (at the anchor date) and long-run volatilities of well-known names; everything else is
-/// drawn by hash.
-const KNOWN: &[(&str, f64, f64)] = &[
-    ("AAPL", 255.0, 0.26),
-    ("MSFT", 480.0, 0.24),
-    ("NVDA", 185.0, 0.48),
-    ("TSLA", 420.0, 0.60),
-    ("AMZN", 230.0, 0.32),
-    ("META", 660.0, 0.38),
-    ("GOOGL", 310.0, 0.30),
-    ("GOOG", 312.0, 0.30),
-    ("AMD", 215.0, 0.52),
-    ("NFLX", 95.0, 0.36),
-    ("AVGO", 345.0, 0.45),
-    ("JPM", 310.0, 0.23),
-    ("BAC", 53.0, 0.26),
-    ("XOM", 115.0, 0.24),
-    ("KO", 70.0, 0.16),
-    ("PFE", 25.5, 0.24),
-    ("INTC", 37.0, 0.48),
-    ("F", 13.0, 0.33),
-    ("T", 25.0, 0.20),
-    ("PLTR", 175.0, 0.65),
-    ("COIN", 250.0, 0.75),
-    ("MSTR", 160.0, 0.85),
-    ("GME", 21.0, 0.70),
-    ("AMC", 2.6, 0.90),
-    ("SOFI", 27.0, 0.62),
-    ("NIO", 5.2, 0.72),
-    ("LCID", 11.0, 0.75),
-    ("RIVN", 18.0, 0.62),
-    ("BABA", 150.0, 0.42),
-    ("DIS", 113.0, 0.26),
-    ("BA", 215.0, 0.34),
-    ("WMT", 110.0, 0.20),
-    ("JNJ", 205.0, 0.16),
-    ("PG", 150.0, 0.16),
-    ("COST", 915.0, 0.21),
-    ("UNH", 330.0, 0.36),
-    ("V", 345.0, 0.20),
-    ("MA", 570.0, 0.21),
-    ("SMCI", 30.0, 0.85),
-    ("ORCL", 195.0, 0.42),
-    ("MARA", 11.0, 0.82),
-    ("RIOT", 14.0, 0.85),
-    ("BRK/B", 500.0, 0.16),
-    ("LLY", 1050.0, 0.32),
-    ("MU", 285.0, 0.55),
-    ("HOOD", 115.0, 0.70),
-    ("IBIT", 50.0, 0.50),
-    ("GLD", 400.0, 0.16),
-    ("SLV", 65.0, 0.30),
-    ("TLT", 88.0, 0.14),
-    ("HYG", 80.5, 0.06),
-    ("LQD", 110.0, 0.07),
-    ("SHY", 82.9, 0.02),
-    ("IEF", 96.5, 0.07),
-    ("BKLN", 21.0, 0.04),
-    ("EMB", 96.0, 0.08),
-    ("JNK", 97.0, 0.06),
-    ("EEM", 54.0, 0.18),
-    ("EFA", 95.0, 0.15),
-    ("XLF", 54.0, 0.18),
-    ("XLE", 45.0, 0.24),
-    ("XLK", 145.0, 0.24),
-    ("XLU", 43.0, 0.17),
-    ("XLP", 78.0, 0.13),
-    ("USO", 72.0, 0.35),
-    ("UNG", 13.0, 0.60),
-    ("UVXY", 10.0, 0.95),
-    ("VXX", 30.0, 0.75),
-    ("SVXY", 48.0, 0.40),
-    ("TQQQ", 55.0, 0.62),
-    ("SQQQ", 15.0, 0.62),
-    ("SOXL", 40.0, 0.95),
-    ("SOXS", 6.0, 0.95),
-    ("SPXL", 210.0, 0.50),
-    ("TNA", 45.0, 0.70),
-    ("FAS", 170.0, 0.50),
-    ("LABU", 160.0, 0.95),
-    ("TMF", 38.0, 0.45),
-    ("ARKK", 78.0, 0.45),
-    ("KWEB", 37.0, 0.38),
-    ("FXI", 40.0, 0.28),
-    ("SMH", 350.0, 0.33),
-    ("SOXX", 300.0, 0.35),
-    ("KRE", 62.0, 0.30),
-    ("XBI", 115.0, 0.30),
-    ("GDX", 80.0, 0.38),
-    ("GDXJ", 100.0, 0.42),
-];
-
-/// Symbols whose path is another symbol's path scaled (ETFs and mini indices tracking an index).
-const ALIASES: &[(&str, &str, f64)] = &[
-    ("SPY", "SPX", 0.09985),
-    ("VOO", "SPX", 0.0918),
-    ("IVV", "SPX", 0.1003),
-    ("VTI", "SPX", 0.0487),
-    ("RSP", "SPX", 0.0282),
-    ("XSP", "SPX", 0.1),
-    ("QQQ", "NDX", 0.02445),
-    ("IWM", "RUT", 0.0992),
-    ("DIA", "DJX", 1.0),
-    ("OEX", "SPX", 0.4945),
-    ("XEO", "SPX", 0.4945),
-];
-
-/// Index levels (at the anchor date) and long-run volatilities.
-const INDEX_LEVELS: &[(&str, f64, f64)] = &[
-    ("SPX", 6_000.0, 0.16),
-    ("NDX", 21_000.0, 0.20),
-    ("RUT", 2_300.0, 0.22),
-    ("DJX", 440.0, 0.15),
-];
+/// Deepest chain of `tracks` followed (the table's chains are at most four long).
+const MAX_DEPTH: u32 = 6;
 
 /// A parsed, known underlying.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,7 +48,7 @@ pub enum Underlying {
     Stock(String, AssetClass),
     /// A futures root (`/ES`).
     FutureRoot(&'static Product),
-    /// A futures contract in any form (`/ESZ6`, `/ESZ26`, `/ESZ26:XCME`).
+    /// A futures contract listed on the as-of date, in any form (`/ESZ6`, `/ESZ26`, `/ESZ26:XCME`).
     FutureContract(&'static Product, ContractRef),
 }
 
@@ -186,39 +70,32 @@ pub fn normalize(symbol: &str) -> Option<String> {
     Some(s)
 }
 
-/// Whether `s` (already normalised) is a well-formed equity/ETF/index symbol.
-fn well_formed_stock(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= MAX_LEN
-        && b[0].is_ascii_uppercase()
-        && b.iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'.' || *c == b'/')
-        && !s.ends_with('/')
-        && !s.ends_with('.')
-}
-
-/// Parse a known underlying; `None` for unknown or malformed symbols. `as_of` resolves one-digit
-/// futures contract years.
+/// Parse a known underlying; `None` for anything the market does not know. `as_of` decides
+/// which futures contracts are listed (and resolves one-digit contract years).
 pub fn parse(symbol: &str, as_of: Date) -> Option<Underlying> {
     let s = normalize(symbol)?;
-    if UNKNOWN_SYMBOLS.contains(&s.as_str()) {
-        return None;
-    }
     if s.starts_with('/') {
         return futures::parse_future(&s, as_of);
     }
-    if !well_formed_stock(&s) {
-        return None;
+    if let Some(n) = names::lookup(&s) {
+        return Some(Underlying::Stock(s, n.class));
     }
-    // Not a future here, so the product's classification (index, listed ETF, else equity) is the
-    // market's.
-    let class = classify(&s);
-    Some(Underlying::Stock(s, class))
+    scale::is_scale(&s).then_some(Underlying::Stock(s, AssetClass::Equity))
 }
 
-/// The parameters of one price path. Two symbols with the same `key` share the same random path
-/// (scaled to their own `anchor_price`).
+/// How a derived path follows its base.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Follow {
+    pub base: PathSpec,
+    pub relation: Relation,
+    /// Beta followers: the own noise's volatility as a multiple of the base's.
+    pub idio: f64,
+    /// Leveraged funds: annual fees and financing taken from the returns.
+    pub drag: f64,
+}
+
+/// The parameters of one price path. Two symbols with the same `key` and no `follow` share the
+/// same random path (scaled to their own `anchor_price`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PathSpec {
     pub key: String,
@@ -226,7 +103,7 @@ pub struct PathSpec {
     pub theta: f64,
     /// Annual drift.
     pub drift: f64,
-    /// Close on the anchor date.
+    /// Close on the anchor date (of the spot, for a futures contract).
     pub anchor_price: f64,
     /// Price rounding increment.
     pub tick: f64,
@@ -235,13 +112,24 @@ pub struct PathSpec {
     /// Earnings reaction: standard deviation of the move as a multiple of the daily volatility
     /// (0 = no earnings).
     pub earnings_k: f64,
-    /// Days after each quarter start at which this symbol reports (equities).
-    pub earnings_phase: u32,
-    pub earnings_bmo: bool,
+    /// The earnings cycle (equities).
+    pub earnings: Option<Cycle>,
     /// First trading day of the history (recent listings).
     pub listing: Option<Date>,
     /// Base IV premium over the latent volatility.
     pub premium: f64,
+    /// A derived path: what it follows and how.
+    pub follow: Option<Box<Follow>>,
+    /// A futures contract: (expiration, annual carry). Each session's price is the spot path's
+    /// times exp(carry × years from the session to the expiration).
+    pub basis: Option<(Date, f64)>,
+}
+
+impl PathSpec {
+    /// Whether the symbol reports before the open (`None` without earnings).
+    pub fn earnings_bmo(&self) -> Option<bool> {
+        self.earnings.map(|c| c.bmo)
+    }
 }
 
 /// Everything fixed about a known underlying.
@@ -258,161 +146,250 @@ pub struct Profile {
     pub beta: Option<f64>,
     pub corr: Option<f64>,
     pub market_cap: f64,
+    /// Rated 4 or 5.
     pub liquid: bool,
+    /// What the name is ("Apple"); empty for scale names and futures.
+    pub description: &'static str,
 }
 
 fn log_uniform(u: f64, lo: f64, hi: f64) -> f64 {
     (lo.ln() + u * (hi.ln() - lo.ln())).exp()
 }
 
-/// The first possible listing date of a recent listing; every recent listing is between this
-/// and 2026-10-30.
-pub fn listing_first() -> Date {
-    Date::from_ymd(2026, 1, 5).unwrap_or(Date::from_days(20_458))
-}
-
-fn listing_last() -> Date {
-    Date::from_ymd(2026, 10, 30).unwrap_or(Date::from_days(20_756))
-}
-
-/// The listing date of a recently listed symbol (about 3 % of equities, chosen by hash; never a
-/// well-known or liquid name), fixed whatever the as-of date.
-pub fn listing_date(symbol: &str, class: AssetClass) -> Option<Date> {
-    if class != AssetClass::Equity
-        || LIQUID.contains(&symbol)
-        || KNOWN.iter().any(|k| k.0 == symbol)
-        || unit(symbol, "listing") >= 0.03
-    {
-        return None;
+/// The listing date of a recent listing (a table IPO or about 3 % of scale names), fixed whatever
+/// the as-of date; before it the symbol does not exist.
+pub fn listing_date(symbol: &str) -> Option<Date> {
+    match names::lookup(symbol) {
+        Some(n) => n.listed,
+        None if scale::is_scale(symbol) => scale::listing_date(symbol),
+        None => None,
     }
-    let first = listing_first();
-    let span = listing_last().days_since(first);
-    let off = (unit(symbol, "listing-day") * span as f64) as i32;
-    Some(crate::calendar::trading_day_on_or_after(
-        first.add_days(off),
-    ))
 }
 
-/// Path parameters of an equity, ETF or index (not an alias).
-fn own_path(symbol: &str, class: AssetClass) -> PathSpec {
-    let u = |salt: &str| unit(symbol, salt);
-    let known = KNOWN.iter().find(|k| k.0 == symbol);
-    let index = INDEX_LEVELS.iter().find(|k| k.0 == symbol);
-    let (price, theta) = if let Some(&(_, p, v)) = known.or(index) {
-        (p, v)
-    } else {
-        match class {
-            AssetClass::Etf => {
-                let v = 0.12 + 0.16 * u("theta");
-                (log_uniform(u("price"), 15.0, 400.0), v)
-            }
-            AssetClass::Index => (log_uniform(u("price"), 100.0, 5_000.0), 0.18),
-            _ => {
-                // Three tiers: large caps (20–40 %), mid caps (35–55 %), high-vol names
-                // (50–100 %). Very liquid names are mostly large caps and rarely cheap.
-                let tier = u("tier");
-                let liquid = LIQUID.contains(&symbol);
-                let (t1, t2) = if liquid { (0.70, 0.95) } else { (0.58, 0.88) };
-                if tier < t1 {
-                    let lo = if liquid { 30.0 } else { 18.0 };
-                    (log_uniform(u("price"), lo, 700.0), 0.20 + 0.20 * u("theta"))
-                } else if tier < t2 {
-                    (
-                        log_uniform(u("price"), 12.0, 450.0),
-                        0.35 + 0.20 * u("theta"),
-                    )
-                } else {
-                    (
-                        log_uniform(u("price"), 3.0, 150.0),
-                        0.50 + 0.50 * u("theta"),
-                    )
-                }
-            }
-        }
+/// Typical daily share volume by liquidity rating.
+fn volume_of(symbol: &str, class: AssetClass, rating: Option<u8>) -> f64 {
+    if class == AssetClass::Index {
+        return 0.0;
+    }
+    let (lo, hi) = match rating {
+        Some(5) => (2.0e7, 8.0e7),
+        Some(4) => (5.0e6, 2.5e7),
+        Some(3) => (1.5e6, 8.0e6),
+        Some(2) => (5.0e5, 3.0e6),
+        Some(_) => (1.5e5, 1.0e6),
+        None => (5.0e4, 4.0e5),
     };
+    log_uniform(unit(symbol, "volume"), lo, hi)
+}
+
+/// The path of an equity, ETF or index with its own random path.
+fn own_path(
+    symbol: &str,
+    class: AssetClass,
+    price: f64,
+    theta: f64,
+    earnings: Option<Cycle>,
+    listing: Option<Date>,
+    volume: f64,
+) -> PathSpec {
+    let u = |salt: &str| unit(symbol, salt);
     let equity = class == AssetClass::Equity;
-    // IV premium over the latent volatility: mostly 1.0..1.4 (median about 1.15).
-    let premium = 0.95 + 0.45 * u("premium").powf(1.3);
+    // IV premium over the latent volatility: mostly 1.0..1.4 (median about 1.15). The S&P 500
+    // prices about 1.18 × its latent volatility (the VIX is 100 × its IV).
+    let premium = if symbol == "SPX" {
+        1.18
+    } else {
+        0.95 + 0.45 * u("premium").powf(1.3)
+    };
     PathSpec {
         key: symbol.to_string(),
-        theta: if symbol == "VIX" { 0.9 } else { theta },
+        theta,
         drift: if equity {
             -0.04 + 0.20 * u("drift")
         } else {
             0.07
         },
-        anchor_price: if symbol == "VIX" { 16.5 } else { price },
+        anchor_price: price,
         tick: 0.01,
-        volume: match class {
-            AssetClass::Index => 0.0,
-            _ => {
-                log_uniform(u("volume"), 3.0e5, 2.0e7)
-                    * if LIQUID.contains(&symbol) { 4.0 } else { 1.0 }
-            }
-        },
-        earnings_k: if equity { 1.5 + 2.0 * u("earn-k") } else { 0.0 },
-        earnings_phase: (u("earn-phase") * 62.0) as u32 + 14,
-        earnings_bmo: u("earn-bmo") < 0.45,
-        listing: listing_date(symbol, class),
-        // The S&P 500 complex prices about 1.18 × its latent volatility (the VIX is 100 × this).
-        premium: match symbol {
-            "VIX" => 1.05,
-            "SPX" => 1.18,
-            _ => premium,
-        },
-    }
-}
-
-/// The path of a stock symbol, following its alias base when it tracks an index.
-pub fn stock_path(symbol: &str, class: AssetClass) -> PathSpec {
-    if let Some(&(_, base, scale)) = ALIASES.iter().find(|a| a.0 == symbol) {
-        let base_class = if INDICES.contains(&base) {
-            AssetClass::Index
+        volume,
+        earnings_k: if equity && earnings.is_some() {
+            1.5 + 2.0 * u("earn-k")
         } else {
-            AssetClass::Etf
-        };
-        let mut p = own_path(base, base_class);
-        p.anchor_price *= scale;
-        p.volume = if class == AssetClass::Index {
             0.0
-        } else {
-            log_uniform(unit(symbol, "volume"), 2.0e7, 8.0e7)
-        };
-        return p;
+        },
+        earnings: if equity { earnings } else { None },
+        listing,
+        premium,
+        follow: None,
+        basis: None,
     }
-    own_path(symbol, class)
 }
 
-/// Liquidity rating of a symbol (`None` for some illiquid ones).
-fn liquidity(symbol: &str, liquid: bool) -> Option<u8> {
-    let u = unit(symbol, "liquidity");
-    if liquid {
-        Some(if u < 0.45 {
-            5
-        } else if u < 0.90 {
-            4
-        } else {
-            3
-        })
-    } else if u < 0.04 {
-        Some(5)
-    } else if u < 0.17 {
-        Some(4)
-    } else if u < 0.55 {
-        Some(3)
-    } else if u < 0.80 {
-        Some(2)
-    } else if u < 0.93 {
-        Some(1)
-    } else {
-        None
+/// The path of a table name, following its base when it tracks one.
+fn name_path(n: &Name, depth: u32) -> PathSpec {
+    let volume = volume_of(n.symbol, n.class, Some(n.liquidity));
+    let price = n.price.unwrap_or(1.0);
+    let own = || {
+        own_path(
+            n.symbol,
+            n.class,
+            price,
+            n.vol.unwrap_or(0.3),
+            n.earnings,
+            n.listed,
+            volume,
+        )
+    };
+    let Some(t) = n.tracks.filter(|_| depth < MAX_DEPTH) else {
+        return own();
+    };
+    let base = path_for(t.base, depth + 1);
+    let derived = |theta: f64, anchor_price: f64, idio: f64, drag: f64| PathSpec {
+        key: n.symbol.to_string(),
+        theta,
+        drift: base.drift,
+        anchor_price,
+        tick: 0.01,
+        volume,
+        earnings_k: 0.0,
+        earnings: None,
+        listing: n.listed,
+        premium: base.premium,
+        follow: Some(Box::new(Follow {
+            base: base.clone(),
+            relation: t.relation,
+            idio,
+            drag,
+        })),
+        basis: None,
+    };
+    match t.relation {
+        Relation::Scale(f) => PathSpec {
+            anchor_price: base.anchor_price * f,
+            tick: 0.01,
+            volume,
+            listing: n.listed,
+            earnings_k: 0.0,
+            earnings: None,
+            basis: None,
+            ..base
+        },
+        Relation::Beta(b) => {
+            let vol = n.vol.unwrap_or(b * base.theta);
+            let own_var = (vol * vol - (b * base.theta).powi(2)).max(0.0);
+            derived(vol, price, own_var.sqrt() / base.theta.max(1e-6), 0.0)
+        }
+        Relation::Daily(l) => {
+            // Fund fees (about 1 %/year) and the financing of the extra exposure.
+            let drag = 0.01 + 0.04 * (l.abs() - 1.0).max(0.0);
+            derived(base.theta * l.abs(), price, 0.0, drag)
+        }
+        Relation::Vix => PathSpec {
+            premium: 1.05,
+            ..derived(0.9, 1.0, 0.0, 0.0)
+        },
+        Relation::VixFutures(b) => derived(0.9 * b, price, 0.0, 0.0),
     }
+}
+
+/// The path of a scale name.
+fn scale_path(symbol: &str) -> PathSpec {
+    let t = scale::traits(symbol);
+    own_path(
+        symbol,
+        AssetClass::Equity,
+        t.price,
+        t.vol,
+        Some(t.earnings),
+        t.listed,
+        volume_of(symbol, AssetClass::Equity, t.liquidity),
+    )
+}
+
+/// The path of any base a table row may name: a table name, a futures root, or a scale name.
+fn path_for(symbol: &str, depth: u32) -> PathSpec {
+    if let Some(p) = symbol.strip_prefix('/').and_then(futures::product) {
+        return futures::root_path(p);
+    }
+    match names::lookup(symbol) {
+        Some(n) => name_path(n, depth),
+        None => scale_path(symbol),
+    }
+}
+
+/// The path of an equity, ETF or index symbol.
+pub fn stock_path(symbol: &str) -> PathSpec {
+    path_for(symbol, 0)
+}
+
+/// Liquidity rating, beta and correlation with SPY of a table name or scale name.
+fn beta_corr(symbol: &str, class: AssetClass, theta: f64, depth: u32) -> (f64, f64) {
+    let h = |salt: &str| unit(symbol, salt);
+    let row = names::lookup(symbol);
+    if symbol == "SPX" {
+        return (1.0, 1.0);
+    }
+    if let (Some(t), true) = (row.and_then(|n| n.tracks), depth < MAX_DEPTH) {
+        let base = |d| {
+            if let Some(p) = t.base.strip_prefix('/').and_then(futures::product) {
+                futures_beta(p, h)
+            } else {
+                let c = names::lookup(t.base).map_or(AssetClass::Equity, |n| n.class);
+                beta_corr(t.base, c, path_for(t.base, d).theta, d)
+            }
+        };
+        return match t.relation {
+            Relation::Scale(_) => base(depth + 1),
+            Relation::Beta(b) => (b, base(depth + 1).1 * (0.9 + 0.08 * h("corr"))),
+            Relation::Daily(l) => {
+                let (b, c) = base(depth + 1);
+                (l * b, c.copysign(l))
+            }
+            Relation::Vix => (-4.5 + h("beta"), -0.75 + 0.1 * h("corr")),
+            Relation::VixFutures(b) => (b * (-4.5 + h("beta")), -0.75 + 0.1 * h("corr")),
+        };
+    }
+    let corr = match class {
+        AssetClass::Etf => 0.3 + 0.68 * h("corr"),
+        _ => 0.15 + 0.7 * h("corr"),
+    };
+    let beta = match class {
+        AssetClass::Etf => theta / 0.16 * (0.5 + 0.5 * h("beta")),
+        _ => corr * theta / 0.16,
+    };
+    (beta, corr)
+}
+
+fn futures_beta(p: &Product, h: impl Fn(&str) -> f64) -> (f64, f64) {
+    if p.sector == "Equity Index" {
+        (1.0 + 0.2 * h("beta"), 0.9 + 0.1 * h("corr"))
+    } else {
+        (-0.3 + 0.6 * h("beta"), -0.3 + 0.6 * h("corr"))
+    }
+}
+
+/// Market cap (equities) or fund assets (ETFs) by liquidity rating; 0 for indices and futures.
+fn market_cap(symbol: &str, class: AssetClass, rating: Option<u8>) -> f64 {
+    let (lo, hi) = match (class, rating) {
+        (AssetClass::Equity, Some(5)) => (1.0e11, 4.0e12),
+        (AssetClass::Equity, Some(4)) => (2.0e10, 5.0e11),
+        (AssetClass::Equity, Some(3)) => (5.0e9, 1.0e11),
+        (AssetClass::Equity, Some(2)) => (1.5e9, 3.0e10),
+        (AssetClass::Equity, Some(_)) => (3.0e8, 8.0e9),
+        (AssetClass::Equity, None) => (1.0e8, 2.0e9),
+        (AssetClass::Etf, Some(5)) => (2.0e10, 6.0e11),
+        (AssetClass::Etf, Some(4)) => (3.0e9, 5.0e10),
+        (AssetClass::Etf, Some(3)) => (5.0e8, 1.0e10),
+        (AssetClass::Etf, _) => (1.0e8, 2.0e9),
+        _ => return 0.0,
+    };
+    log_uniform(unit(symbol, "cap"), lo, hi)
 }
 
 /// The full profile of a known underlying.
 pub fn profile(u: &Underlying) -> Profile {
     let (symbol, class, path) = match u {
-        Underlying::Stock(s, c) => (s.clone(), *c, stock_path(s, *c)),
+        Underlying::Stock(s, c) => (s.clone(), *c, stock_path(s)),
         Underlying::FutureRoot(p) => (p.root_symbol(), AssetClass::Future, futures::root_path(p)),
         Underlying::FutureContract(p, c) => (
             c.symbol(p),
@@ -426,107 +403,158 @@ pub fn profile(u: &Underlying) -> Profile {
         _ => symbol.clone(),
     };
     let h = |salt: &str| unit(&key, salt);
-    let liquid = LIQUID.contains(&key.as_str());
-    let liquidity_rating = liquidity(&key, liquid);
-    let r = f64::from(liquidity_rating.unwrap_or(0));
+    let row = names::lookup(&symbol);
+    let rating = match u {
+        Underlying::FutureRoot(p) | Underlying::FutureContract(p, _) => Some(p.liquidity),
+        Underlying::Stock(s, _) => match row {
+            Some(n) => Some(n.liquidity),
+            None => scale::traits(s).liquidity,
+        },
+    };
+    let r = f64::from(rating.unwrap_or(0));
     let liquidity_value = (r + h("lv")).powi(2) * 40_000.0 * (1.0 + 4.0 * h("lv2"));
     let liquidity_rank = (r + h("lr")) / 3.3;
-    let (beta, corr, market_cap) = match class {
-        AssetClass::Index => {
-            if key == "VIX" {
-                (Some(-4.5 + h("beta")), Some(-0.75 + 0.1 * h("corr")), 0.0)
-            } else {
-                (
-                    Some(0.95 + 0.3 * h("beta")),
-                    Some(0.85 + 0.15 * h("corr")),
-                    0.0,
-                )
-            }
-        }
-        AssetClass::Future => {
-            let equity_index = matches!(u, Underlying::FutureRoot(p) | Underlying::FutureContract(p, _) if p.sector == "Equity Index");
-            if equity_index {
-                (
-                    Some(1.0 + 0.2 * h("beta")),
-                    Some(0.9 + 0.1 * h("corr")),
-                    0.0,
-                )
-            } else {
-                (
-                    Some(-0.3 + 0.6 * h("beta")),
-                    Some(-0.3 + 0.6 * h("corr")),
-                    0.0,
-                )
-            }
-        }
-        AssetClass::Etf => {
-            let beta = path.theta / 0.16 * (0.5 + 0.5 * h("beta"));
-            (
-                Some(beta),
-                Some(0.3 + 0.68 * h("corr")),
-                log_uniform(h("cap"), 5.0e8, 6.0e11),
-            )
-        }
-        AssetClass::Equity => {
-            let corr = 0.15 + 0.7 * h("corr");
-            let beta = corr * path.theta / 0.16;
-            let cap = if liquid {
-                log_uniform(h("cap"), 2.0e10, 4.0e12)
-            } else {
-                log_uniform(h("cap"), 3.0e8, 3.0e11)
-            };
-            (
-                (h("beta-missing") > 0.03).then_some(beta),
-                (h("corr-missing") > 0.03).then_some(corr),
-                cap,
-            )
-        }
+    let (beta, corr) = match u {
+        Underlying::FutureRoot(p) | Underlying::FutureContract(p, _) => futures_beta(p, h),
+        Underlying::Stock(..) => beta_corr(&symbol, class, path.theta, 0),
     };
+    // The market omits beta and correlation for a few equities, as the real service does.
+    let equity = class == AssetClass::Equity;
+    let beta = (!equity || h("beta-missing") > 0.03).then_some(beta);
+    let corr = (!equity || h("corr-missing") > 0.03).then_some(corr);
     Profile {
+        market_cap: market_cap(&symbol, class, rating),
         symbol,
         class,
         path,
-        liquidity: liquidity_rating,
+        liquidity: rating,
         liquidity_value,
         liquidity_rank,
-        hv_missing: h("hv-missing") < 0.10,
+        hv_missing: h("hv-missing") < 0.08,
         beta,
         corr,
-        market_cap,
-        liquid,
+        liquid: rating.unwrap_or(0) >= 4,
+        description: row.map_or("", |n| n.description),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use volscreen_core::symbol::classify;
 
-    #[test]
-    fn classes() {
-        let as_of = Date::from_ymd(2026, 11, 20).expect("date");
-        let class = |s: &str| parse(s, as_of).map(|u| u.class());
-        assert_eq!(class("aapl"), Some(AssetClass::Equity));
-        assert_eq!(class("SPY"), Some(AssetClass::Etf));
-        assert_eq!(class("SPX"), Some(AssetClass::Index));
-        assert_eq!(class("/ES"), Some(AssetClass::Future));
-        assert_eq!(class("/ESZ6"), Some(AssetClass::Future));
-        assert_eq!(class("/ESZ26:XCME"), Some(AssetClass::Future));
-        assert_eq!(class("BRK/B"), Some(AssetClass::Equity));
-        assert_eq!(class("ZZZZ"), None);
-        assert_eq!(class("unknown"), None);
-        assert_eq!(class(""), None);
-        assert_eq!(class("AA PL"), None);
-        assert_eq!(class("ABCDEFGHIJK"), None);
-        assert_eq!(class("$SPX"), None);
-        assert_eq!(class("/QQ"), None);
+    fn d(s: &str) -> Date {
+        s.parse().expect("date")
     }
 
     #[test]
-    fn recent_listings_are_rare_and_fixed() {
-        let n = (0..10_000)
-            .filter(|i| listing_date(&format!("T{i}"), AssetClass::Equity).is_some())
+    fn who_exists() {
+        let as_of = d("2026-11-20");
+        let class = |s: &str| parse(s, as_of).map(|u| u.class());
+        assert_eq!(class("aapl"), Some(AssetClass::Equity));
+        assert_eq!(class(" SPY "), Some(AssetClass::Etf));
+        assert_eq!(class("SPX"), Some(AssetClass::Index));
+        assert_eq!(class("/ES"), Some(AssetClass::Future));
+        assert_eq!(class("/ESZ6"), Some(AssetClass::Future));
+        assert_eq!(class("/ESH27:XCME"), Some(AssetClass::Future));
+        assert_eq!(class("BRK/B"), Some(AssetClass::Equity));
+        assert_eq!(class("YAAA"), Some(AssetClass::Equity));
+        assert_eq!(class("YQZXA"), Some(AssetClass::Equity));
+        for s in UNKNOWN_SYMBOLS.iter().chain(&[
+            "",
+            "AA PL",
+            "ABCDEFGHIJK",
+            "$SPX",
+            "/QQ",
+            "T123X",
+            "YAA",
+            "YAAAAA",
+            "Y1AA",
+        ]) {
+            assert_eq!(class(s), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn table_classes_are_the_products() {
+        for n in names::all() {
+            assert_eq!(classify(n.symbol), n.class, "{}", n.symbol);
+        }
+    }
+
+    #[test]
+    fn every_base_exists_and_scaled_prices_agree() {
+        for n in names::all() {
+            let Some(t) = n.tracks else { continue };
+            let base_known = match t.base.strip_prefix('/') {
+                Some(code) => futures::product(code).is_some(),
+                None => names::lookup(t.base).is_some(),
+            };
+            assert!(base_known, "{}: base {}", n.symbol, t.base);
+            let spec = stock_path(n.symbol);
+            // The chain of bases ends in an own path within the depth limit.
+            let mut depth = 0;
+            let mut s = &spec;
+            while let Some(f) = &s.follow {
+                s = &f.base;
+                depth += 1;
+            }
+            assert!(depth < MAX_DEPTH, "{}", n.symbol);
+            if let (Relation::Scale(_), Some(p)) = (t.relation, n.price) {
+                let r = spec.anchor_price / p;
+                assert!(
+                    (0.97..1.03).contains(&r),
+                    "{}: {} vs {p}",
+                    n.symbol,
+                    spec.anchor_price
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn relations_and_derived_volatilities() {
+        let spx = stock_path("SPX");
+        let spy = stock_path("SPY");
+        assert_eq!(spy.key, spx.key);
+        assert!((spy.anchor_price / spx.anchor_price - 0.0998).abs() < 1e-9);
+        let ndx = stock_path("NDX");
+        let f = ndx.follow.as_ref().expect("NDX follows SPX");
+        assert_eq!(f.base.key, "SPX");
+        let total = (f.idio.powi(2) + 1.15f64.powi(2)).sqrt() * spx.theta;
+        assert!((total - ndx.theta).abs() < 1e-9);
+        let tqqq = stock_path("TQQQ");
+        assert!((tqqq.theta / ndx.theta - 3.0).abs() < 1e-9);
+        assert_eq!(stock_path("VIX").key, "VIX");
+        assert_eq!(stock_path("GLD").key, "/GC");
+    }
+
+    #[test]
+    fn profiles() {
+        let as_of = d("2026-11-20");
+        let p = |s: &str| profile(&parse(s, as_of).expect(s));
+        let aapl = p("AAPL");
+        assert_eq!(aapl.liquidity, Some(5));
+        assert_eq!(aapl.description, "Apple");
+        assert_eq!(aapl.path.earnings_bmo(), Some(false));
+        assert_eq!(p("SPY").path.earnings, None);
+        assert_eq!(p("SPX").beta, Some(1.0));
+        assert!(p("SQQQ").beta.is_some_and(|b| b < -3.0));
+        assert!(p("VIX").beta.is_some_and(|b| b < 0.0));
+        assert_eq!(p("/ES").liquidity, Some(5));
+        assert!(p("YAAB").description.is_empty());
+        assert!(LIQUID.contains(&"SPY") && !LIQUID.contains(&"MTD"));
+    }
+
+    #[test]
+    fn recent_listings_are_only_ipos_and_scale_names() {
+        assert_eq!(listing_date("PM"), None);
+        assert_eq!(listing_date("AAPL"), None);
+        assert_eq!(listing_date("CRCL"), Some(d("2025-06-05")));
+        let n = scale::scale_universe(10_000)
+            .iter()
+            .filter(|s| listing_date(s).is_some())
             .count();
         assert!((200..400).contains(&n), "{n} recent listings of 10000");
-        assert_eq!(listing_date("AAPL", AssetClass::Equity), None);
     }
 }

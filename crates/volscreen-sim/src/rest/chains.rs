@@ -1,14 +1,16 @@
 //! `GET /option-chains/{symbol}/nested` and its flat form `GET /option-chains/{symbol}`.
 //!
 //! The symbol is taken from the raw path and percent-decoded, so `BRK%2FB` and a literal `BRK/B`
-//! both work. An unknown symbol is a 404 with the error envelope.
+//! both work. An unknown symbol is a 404 with the error envelope. Both forms cost the profile's
+//! `option_chain_ms` (340 ms under `seed`, measured for the flat form the reference screener uses);
+//! they are counted apart in `/__sim/stats` (`option-chains-nested`, `option-chains-flat`).
 
 use super::fixtures;
 use super::gate::{self, Endpoint, Reply};
 use super::query::decode;
 use super::reply::ApiError;
 use super::shape::{chains, items_envelope};
-use crate::latency::ms;
+use crate::latency::{ms, LatencyProfile};
 use crate::market::OptionChain;
 use crate::SimState;
 use axum::body::Bytes;
@@ -39,16 +41,21 @@ pub fn parse_path(path: &str, prefix: &str) -> Result<ChainPath, ApiError> {
     Ok(ChainPath { symbol, nested })
 }
 
+/// The stats name and the response time of a chain request: both forms cost the same.
+pub fn endpoint(profile: &LatencyProfile, nested: bool) -> Endpoint {
+    let name = if nested {
+        "option-chains-nested"
+    } else {
+        "option-chains-flat"
+    };
+    Endpoint::new(name, 1, ms(profile.rest.option_chain_ms))
+}
+
 /// The handler of both forms.
 pub async fn get(State(state): State<Arc<SimState>>, headers: HeaderMap, uri: Uri) -> Response {
     let parsed = parse_path(uri.path(), PREFIX);
     let nested = parsed.as_ref().map(|p| p.nested).unwrap_or(true);
-    let (name, latency) = if nested {
-        ("option-chains-nested", state.latency().rest.option_chain_ms)
-    } else {
-        ("option-chains-flat", state.latency().rest.other_ms)
-    };
-    let ep = Endpoint::new(name, 1, ms(latency)).reject(parsed.as_ref().err().cloned());
+    let ep = endpoint(state.latency(), nested).reject(parsed.as_ref().err().cloned());
     gate::serve(&state, &headers, ep, || match &parsed {
         Ok(p) => produce(&state, p),
         Err(e) => Err(e.clone()),
@@ -123,6 +130,26 @@ mod tests {
         assert!(parse_path("/option-chains/%FF", PREFIX).is_err());
     }
 
+    /// The flat form costs what the nested one does (340 ms under `seed`), under every profile.
+    #[test]
+    fn both_forms_cost_the_same() {
+        let seed = LatencyProfile::seed();
+        let (flat, nested) = (endpoint(&seed, false), endpoint(&seed, true));
+        assert_eq!(flat.latency, std::time::Duration::from_millis(340));
+        assert_eq!(flat.latency, nested.latency);
+        assert_eq!(
+            (flat.name, nested.name),
+            ("option-chains-flat", "option-chains-nested")
+        );
+        let mut custom = LatencyProfile::none();
+        custom.rest.option_chain_ms = 123.0;
+        custom.rest.other_ms = 7.0;
+        assert_eq!(
+            endpoint(&custom, false).latency,
+            std::time::Duration::from_millis(123)
+        );
+    }
+
     /// The typed nested body is byte for byte the `Value` tree's serialisation, cached or not,
     /// and parses back to the same tree (what the `missing` fault works on).
     #[test]
@@ -135,7 +162,7 @@ mod tests {
         ] {
             let state = SimState::new(SimOptions::new(as_of));
             for symbol in [
-                "AAPL", "SPY", "SPX", "BRK/B", "XLF", "NDX", "VIX", "QWXZ", "F",
+                "AAPL", "SPY", "SPX", "BRK/B", "XLF", "NDX", "VIX", "YQWX", "F",
             ] {
                 let chain = state.market.option_chain(symbol).expect(symbol);
                 let class = state.market.asset_class(symbol);

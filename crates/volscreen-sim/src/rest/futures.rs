@@ -3,6 +3,7 @@
 //! `GET /instruments/future-products`.
 //!
 //! Product codes are accepted with or without the slash (`ES`, `/ES`, `%2FES`) and in any case.
+//! Nested and flat option chains both cost the profile's `futures_option_chain_ms`.
 //! An unknown code is a 404 on option chains and simply no rows on instruments.
 
 use super::chains::parse_path;
@@ -38,15 +39,14 @@ pub async fn option_chains(
 ) -> Response {
     let parsed = parse_path(uri.path(), CHAINS_PREFIX);
     let nested = parsed.as_ref().map(|p| p.nested).unwrap_or(true);
-    let (name, latency) = if nested {
-        (
-            "futures-option-chains-nested",
-            state.latency().rest.futures_option_chain_ms,
-        )
+    // Both forms cost the same, as for equity option chains.
+    let name = if nested {
+        "futures-option-chains-nested"
     } else {
-        ("futures-option-chains-flat", state.latency().rest.other_ms)
+        "futures-option-chains-flat"
     };
-    let ep = Endpoint::new(name, 1, ms(latency)).reject(parsed.as_ref().err().cloned());
+    let latency = ms(state.latency().rest.futures_option_chain_ms);
+    let ep = Endpoint::new(name, 1, latency).reject(parsed.as_ref().err().cloned());
     gate::serve(&state, &headers, ep, || {
         let p = parsed.as_ref().map_err(Clone::clone)?;
         let code = product_code(&p.symbol);

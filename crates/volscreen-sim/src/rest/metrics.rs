@@ -2,7 +2,8 @@
 //!
 //! The symbol list is read leniently (see [`super::query`]); more than the profile's
 //! `market_metrics_max_symbols` is a 400. Unknown symbols are simply absent from `data.items`;
-//! duplicates give one row. The latency grows with the number of symbols named.
+//! duplicates give one row. The latency grows with the number of symbols named. Equity and ETF
+//! rows carry the market's dividend ([`crate::market::Market::dividend`]).
 
 use super::gate::{self, Endpoint, Reply};
 use super::lists;
@@ -41,8 +42,13 @@ fn produce(state: &SimState, symbols: &[String]) -> Result<Reply, ApiError> {
         PATH,
         symbols,
         metrics::REQUIRED,
-        |s| state.market.metrics(s),
-        metrics::row,
+        |s| {
+            state
+                .market
+                .metrics(s)
+                .map(|m| (state.market.dividend(s), m))
+        },
+        |(d, m)| metrics::row(m, d.as_ref()),
     )
 }
 

@@ -16,6 +16,8 @@
 //! | `GET /futures-option-chains/{code}[/nested]` | [`futures`] | `futures-option-chains-nested`, `-flat` |
 //! | `GET /instruments/futures` | [`futures`] | `instruments-futures` |
 //! | `GET /instruments/future-products` | [`futures`] | `instruments-future-products` |
+//! | `GET /watchlists`, `GET /watchlists/{name}` | [`watchlists`] | `watchlists` |
+//! | `GET /public-watchlists`, `GET /public-watchlists/{name}` | [`watchlists`] | `public-watchlists` |
 //! | `GET /__sim/stats` (no auth) | here | — |
 //! | anything else: 404 / 405 with the error envelope | here | `not-found` |
 
@@ -31,6 +33,7 @@ pub mod query;
 pub mod quote_token;
 pub mod reply;
 pub mod shape;
+pub mod watchlists;
 
 use super::SimState;
 use axum::extract::State;
@@ -54,6 +57,10 @@ pub fn routes() -> axum::Router<Arc<SimState>> {
         )
         .route("/instruments/futures", get(futures::instruments))
         .route("/instruments/future-products", get(futures::products))
+        .route("/watchlists", get(watchlists::private_lists))
+        .route("/watchlists/{*name}", get(watchlists::private_one))
+        .route("/public-watchlists", get(watchlists::public_lists))
+        .route("/public-watchlists/{*name}", get(watchlists::public_one))
         .route("/__sim/stats", get(stats))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

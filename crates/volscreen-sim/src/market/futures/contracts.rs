@@ -1,6 +1,6 @@
 //! Futures contracts: a contract month of a product ([`ContractRef`]) and its symbols, parsing
-//! root and contract symbols, and which contracts are listed on a date with exactly one active
-//! month (and the next one).
+//! root and contract symbols (a contract exists only while it is listed), and which contracts are
+//! listed on a date with exactly one active month (and the next one).
 
 use super::product::{month_code, Product};
 use super::table::PRODUCTS;
@@ -43,8 +43,8 @@ impl ContractRef {
 }
 
 /// Parse `/ES`, `/ESZ6`, `/ESZ26`, `/ESZ26:XCME` (already uppercased) into a root or a contract
-/// of a listed product. One-digit years resolve to the first matching year from `as_of`'s year
-/// minus two.
+/// of a listed product that is listed on `as_of` (`None` otherwise). One-digit years resolve to
+/// the first matching year from `as_of`'s year minus two.
 pub fn parse_future(s: &str, as_of: Date) -> Option<Underlying> {
     let (body, exch) = match s.split_once(':') {
         Some((b, e)) => (b, Some(e)),
@@ -85,7 +85,12 @@ pub fn parse_future(s: &str, as_of: Date) -> Option<Underlying> {
                 continue;
             }
         }
-        return Some(Underlying::FutureContract(p, ContractRef { month, year }));
+        // Exactly that contract, if it is listed on the as-of date: an expired or not yet listed
+        // contract is unknown, never the root or another month.
+        let c = ContractRef { month, year };
+        if listed_contracts(p, as_of).iter().any(|l| l.contract == c) {
+            return Some(Underlying::FutureContract(p, c));
+        }
     }
     None
 }
@@ -186,6 +191,25 @@ mod tests {
         }
         assert_eq!(parse_future("/ES", as_of), Some(Underlying::FutureRoot(es)));
         assert_eq!(parse_future("/ESF7", as_of), None, "F is not an ES month");
+        let h27 = Some(Underlying::FutureContract(
+            es,
+            ContractRef {
+                month: 3,
+                year: 2027,
+            },
+        ));
+        for s in ["/ESH27", "/ESH7", "/ESH27:XCME"] {
+            assert_eq!(parse_future(s, as_of), h27, "{s}");
+        }
+        // Expired, and too far out to be listed yet.
+        assert_eq!(parse_future("/ESZ5", as_of), None);
+        assert_eq!(parse_future("/ESU26", as_of), None);
+        assert_eq!(parse_future("/ESH29", as_of), None);
+        assert_eq!(
+            parse_future("/ESZ6", d("2026-12-21")),
+            None,
+            "expired on the 18th"
+        );
         assert_eq!(parse_future("/ESZ26:XNYM", as_of), None);
         assert_eq!(parse_future("/QQ", as_of), None);
         let m2k = product("M2K").expect("M2K");

@@ -1,7 +1,8 @@
-//! The price path each futures root and contract follows: a root follows its own path or the one
-//! of the index or root it tracks (scaled); every contract follows its root's path times a constant
-//! basis that depends only on the contract's expiration, so a contract's candles never depend on
-//! the as-of date.
+//! The price path each futures root and contract follows. A root is the spot: its own path, or
+//! the one of the index or root it tracks, scaled. A contract is the spot times its basis on each
+//! session, exp(carry × years from the session to the contract's expiration): deferred contracts
+//! sit above the spot in contango and below it in backwardation, and the basis shrinks to nothing
+//! at expiry. A contract's candles depend on their own sessions only, never on the as-of date.
 
 use super::contracts::ContractRef;
 use super::product::Product;
@@ -9,25 +10,30 @@ use super::table::product;
 use crate::market::universe::{self, PathSpec};
 use crate::rng::unit;
 
-/// The path a product's root follows (its own, or the index it tracks).
+/// The path a product's root (the spot) follows: its own, or the index or root it tracks.
 pub fn root_path(p: &Product) -> PathSpec {
-    match p.alias {
-        Some((base, scale)) if base.starts_with('/') => {
-            let mut spec = product(base)
-                .map(root_path)
-                .unwrap_or_else(|| own_root_path(p));
-            spec.anchor_price *= scale;
-            spec.tick = p.tick;
-            spec.volume = p.volume;
-            spec
-        }
+    let tracked = match p.alias {
         Some((base, scale)) => {
-            let mut spec = universe::stock_path(base, volscreen_core::symbol::AssetClass::Index);
-            spec.anchor_price *= scale;
-            spec.tick = p.tick;
-            spec.volume = p.volume;
-            spec
+            let spec = match base.strip_prefix('/').and_then(product) {
+                // Roots track roots one level deep (the micros), never themselves.
+                Some(b) if b.code != p.code && b.alias.is_none() => own_root_path(b),
+                Some(_) => own_root_path(p),
+                None => universe::stock_path(base),
+            };
+            Some((spec, scale))
         }
+        None => None,
+    };
+    match tracked {
+        Some((spec, scale)) => PathSpec {
+            anchor_price: spec.anchor_price * scale,
+            tick: p.tick,
+            volume: p.volume,
+            listing: None,
+            earnings_k: 0.0,
+            earnings: None,
+            ..spec
+        },
         None => own_root_path(p),
     }
 }
@@ -41,17 +47,44 @@ fn own_root_path(p: &Product) -> PathSpec {
         tick: p.tick,
         volume: p.volume,
         earnings_k: 0.0,
-        earnings_phase: 0,
-        earnings_bmo: false,
+        earnings: None,
         listing: None,
         premium: 0.95 + 0.45 * unit(p.code, "premium"),
+        follow: None,
+        basis: None,
     }
 }
 
-/// The path of one contract: the root's, times a basis fixed by the contract's expiration.
+/// The path of one contract: the spot's, times its basis on each session.
 pub fn contract_path(p: &Product, c: &ContractRef) -> PathSpec {
-    let mut spec = root_path(p);
-    let years = c.expiration(p).days_since(crate::market::path::anchor()) as f64 / 365.25;
-    spec.anchor_price *= (p.carry * years).exp();
-    spec
+    PathSpec {
+        basis: Some((c.expiration(p), p.carry)),
+        ..root_path(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots_follow_their_index_or_root() {
+        let es = product("ES").expect("ES");
+        let spx = universe::stock_path("SPX");
+        let root = root_path(es);
+        assert_eq!(root.key, spx.key);
+        assert_eq!(root.anchor_price, spx.anchor_price);
+        assert_eq!(root.tick, 0.25);
+        let mgc = root_path(product("MGC").expect("MGC"));
+        assert_eq!(mgc.key, "/GC");
+        let ym = root_path(product("YM").expect("YM"));
+        assert!((ym.anchor_price / universe::stock_path("DJX").anchor_price - 100.0).abs() < 1e-9);
+        let z6 = ContractRef {
+            month: 12,
+            year: 2026,
+        };
+        let c = contract_path(es, &z6);
+        assert_eq!(c.basis, Some((z6.expiration(es), es.carry)));
+        assert_eq!(c.key, root.key);
+    }
 }

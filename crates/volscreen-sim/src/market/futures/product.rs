@@ -60,7 +60,7 @@ pub struct Product {
     pub cash_settled: bool,
     /// Futures option root (`EW`).
     pub option_root: &'static str,
-    /// Price level at the anchor date (when not an alias).
+    /// Spot price level at the anchor date (when not an alias), in the contract's quote units.
     pub price: f64,
     /// Long-run volatility (when not an alias).
     pub vol: f64,
@@ -69,8 +69,13 @@ pub struct Product {
     pub rule: ExpiryRule,
     /// Base option strike increment.
     pub strike_inc: f64,
-    /// Annual basis of deferred contracts (contango > 0).
+    /// Annual carry: on each session a contract is priced at the spot path times
+    /// exp(carry × years from the session to its expiration), so the basis shrinks to nothing at
+    /// expiry (r − q for equity indices, about r for metals, the rate difference for currencies,
+    /// negative in backwardation).
     pub carry: f64,
+    /// Liquidity rating of the product (1..=5).
+    pub liquidity: u8,
     /// Typical daily contract volume.
     pub volume: f64,
     /// Whether options have weekly expirations.

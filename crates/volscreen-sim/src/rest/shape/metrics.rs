@@ -5,10 +5,17 @@
 //! `historical-volatility-*` fields and `iv-hv-30-day-difference` are **percent points** strings.
 //! `liquidity-rating` and `market-cap` are JSON numbers. `symbol`, `updated-at` and `market-cap`
 //! are always present; IV rank and percentile are always strings.
+//!
+//! Equities and ETFs carry the dividend fields of the recorded responses (`dividend-rate-per-share`
+//! is the cash per payment, `annual-dividend-per-share` the year's, `dividend-yield` a fraction;
+//! a non-payer has `"0.0"` for all three and no dates, as TSLA in the capture); indices and futures
+//! carry none. `beta-updated-at` is the weekly beta run (Sunday 17:00 UTC before the as-of date);
+//! `earnings` adds the `quarter-end-date` of the reported quarter.
 
 use super::{num, num_str, timestamp, Row};
-use crate::market::{Earnings, ExpirationIv, Metrics};
+use crate::market::{Dividend, Earnings, ExpirationIv, Metrics};
 use serde_json::{json, Value};
+use volscreen_core::date::Date;
 
 /// Fields the `missing` fault never drops from a metrics row.
 pub const REQUIRED: &[&str] = &["symbol", "updated-at", "market-cap"];
@@ -23,8 +30,8 @@ fn pct(v: f64) -> f64 {
     (v * 100.0 * 100.0).round() / 100.0
 }
 
-/// One `data.items` row of `/market-metrics`.
-pub fn row(m: &Metrics) -> Value {
+/// One `data.items` row of `/market-metrics`; `dividend` is the symbol's (equities and ETFs).
+pub fn row(m: &Metrics, dividend: Option<&Dividend>) -> Value {
     let updated = timestamp(m.updated_at_ms);
     let iv30 = pct(m.iv30);
     let hv30 = m.hv30.map(pct);
@@ -53,7 +60,7 @@ pub fn row(m: &Metrics) -> Value {
         .opt("liquidity-value", num(m.liquidity_value, FRACTION))
         .opt("liquidity-rank", num(m.liquidity_rank, FRACTION))
         .opt("liquidity-rating", m.liquidity_rating.map(Value::from))
-        .set("updated-at", updated)
+        .set("updated-at", updated.clone())
         .set(
             "option-expiration-implied-volatilities",
             m.expiration_ivs
@@ -62,8 +69,48 @@ pub fn row(m: &Metrics) -> Value {
                 .collect::<Vec<_>>(),
         )
         .opt("beta", m.beta.and_then(|b| num(b, FRACTION)))
+        .opt("beta-updated-at", m.beta.map(|_| beta_run(m.updated_at_ms)))
         .opt("corr-spy-3month", m.corr_spy_3month.and_then(|c| num(c, 2)))
-        .opt("earnings", m.earnings.as_ref().map(earnings))
+        .opt(
+            "dividend-rate-per-share",
+            dividend.and_then(|d| num(d.amount, 4)),
+        )
+        .opt(
+            "annual-dividend-per-share",
+            dividend.and_then(|d| num(d.annual, 4)),
+        )
+        .opt(
+            "dividend-yield",
+            dividend.and_then(|d| num(d.dividend_yield, FRACTION)),
+        )
+        .opt(
+            "dividend-ex-date",
+            dividend
+                .and_then(|d| d.ex_date)
+                .map(|d| d.to_string().into()),
+        )
+        .opt(
+            "dividend-next-date",
+            dividend
+                .and_then(|d| d.next_ex_date)
+                .map(|d| d.to_string().into()),
+        )
+        .opt(
+            "dividend-pay-date",
+            dividend
+                .and_then(|d| d.pay_date)
+                .map(|d| d.to_string().into()),
+        )
+        .opt(
+            "dividend-updated-at",
+            dividend
+                .filter(|d| d.frequency > 0)
+                .map(|d| timestamp(d.updated_at_ms)),
+        )
+        .opt(
+            "earnings",
+            m.earnings.as_ref().map(|e| earnings(e, &updated)),
+        )
         .set("market-cap", market_cap)
         .opt("implied-volatility-30-day", num(iv30, PERCENT))
         .opt(
@@ -99,13 +146,29 @@ fn expiration_iv(e: &ExpirationIv) -> Value {
         .done()
 }
 
-fn earnings(e: &Earnings) -> Value {
+/// The weekly beta run before the metrics' update: the previous Sunday, 17:00 UTC.
+fn beta_run(updated_at_ms: i64) -> Value {
+    let d = Date::from_epoch_ms(updated_at_ms);
+    let sunday = d.add_days(-(d.weekday() as i32 + 1));
+    timestamp(sunday.epoch_ms() + 17 * 3_600_000)
+}
+
+/// The last day of the calendar quarter before the one holding `report`.
+fn quarter_end_before(report: Date) -> Date {
+    let (y, m, _) = report.ymd();
+    let first = Date::from_ymd(y, (m - 1) / 3 * 3 + 1, 1).unwrap_or(report);
+    first.add_days(-1)
+}
+
+fn earnings(e: &Earnings, updated: &Value) -> Value {
     json!({
         "visible": true,
         "expected-report-date": e.expected_report_date.to_string(),
         "estimated": e.estimated,
         "late-flag": 0,
+        "quarter-end-date": quarter_end_before(e.expected_report_date).to_string(),
         "time-of-day": e.time_of_day,
+        "updated-at": updated,
     })
 }
 
@@ -151,7 +214,7 @@ mod tests {
 
     #[test]
     fn scales_and_types() {
-        let r = row(&sample());
+        let r = row(&sample(), None);
         assert_eq!(r["implied-volatility-index"], "0.224186663");
         assert_eq!(r["implied-volatility-30-day"], "21.87");
         assert_eq!(r["historical-volatility-30-day"], "20.02");
@@ -166,5 +229,56 @@ mod tests {
             r["option-expiration-implied-volatilities"][0]["implied-volatility"],
             "0.25"
         );
+        // 2026-03-20 is a Friday: the beta run was on Sunday the 15th.
+        assert_eq!(r["beta-updated-at"], "2026-03-15T17:00:00.000Z");
+        assert_eq!(r["earnings"]["quarter-end-date"], "2025-12-31");
+        assert_eq!(r["earnings"]["time-of-day"], "AMC");
+        assert!(r.get("dividend-yield").is_none(), "no dividend given");
+    }
+
+    #[test]
+    fn dividend_fields() {
+        let d = Date::from_ymd(2026, 2, 9).unwrap();
+        let div = Dividend {
+            amount: 0.26,
+            frequency: 4,
+            annual: 1.04,
+            dividend_yield: 0.004076,
+            ex_date: Some(d),
+            next_ex_date: Some(d.add_days(91)),
+            pay_date: Some(d.add_days(4)),
+            updated_at_ms: d.add_days(-14).epoch_ms(),
+        };
+        let r = row(&sample(), Some(&div));
+        assert_eq!(r["dividend-rate-per-share"], "0.26");
+        assert_eq!(r["annual-dividend-per-share"], "1.04");
+        assert_eq!(r["dividend-yield"], "0.004076");
+        assert_eq!(r["dividend-ex-date"], "2026-02-09");
+        assert_eq!(r["dividend-next-date"], "2026-05-11");
+        assert_eq!(r["dividend-pay-date"], "2026-02-13");
+        assert_eq!(r["dividend-updated-at"], "2026-01-26T00:00:00.000Z");
+        let none = Dividend {
+            amount: 0.0,
+            frequency: 0,
+            annual: 0.0,
+            dividend_yield: 0.0,
+            ex_date: None,
+            next_ex_date: None,
+            pay_date: None,
+            updated_at_ms: 0,
+        };
+        let r = row(&sample(), Some(&none));
+        assert_eq!(r["dividend-yield"], "0.0");
+        assert_eq!(r["dividend-rate-per-share"], "0.0");
+        assert!(r.get("dividend-ex-date").is_none() && r.get("dividend-updated-at").is_none());
+    }
+
+    #[test]
+    fn quarter_ends() {
+        let q = |y, m, d| quarter_end_before(Date::from_ymd(y, m, d).unwrap()).to_string();
+        assert_eq!(q(2026, 1, 28), "2025-12-31");
+        assert_eq!(q(2026, 5, 1), "2026-03-31");
+        assert_eq!(q(2026, 9, 30), "2026-06-30");
+        assert_eq!(q(2026, 11, 2), "2026-09-30");
     }
 }

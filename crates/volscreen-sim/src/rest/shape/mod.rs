@@ -9,6 +9,7 @@ pub mod chains;
 pub mod futures;
 pub mod metrics;
 pub mod quotes;
+pub mod watchlists;
 
 use serde_json::{json, Map, Value};
 use volscreen_core::date::{rfc3339_ms, Date};

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use volscreen_core::symbol::split_candle_symbol;
-use volscreen_sim::market::UNKNOWN_SYMBOLS;
+use volscreen_sim::market::{scale_universe, UNKNOWN_SYMBOLS};
 
 /// `(first, last)` log index of the FEED_DATA messages of each snapshot.
 fn spans(snaps: &BTreeMap<String, Snapshot>) -> BTreeMap<&str, (usize, usize)> {
@@ -314,11 +314,10 @@ async fn five_hundred_symbols_stream_quickly_on_one_connection() {
     )
     .await;
     c.recv_until(|m| m["type"] == "FEED_CONFIG").await;
-    let symbols: Vec<String> = (0..500)
-        .map(|i| {
-            let l = |k: usize| char::from(b'A' + (k % 26) as u8);
-            format!("{}{}{}{{=1d}}", l(i / 676 + 1), l(i / 26), l(i))
-        })
+    // Names of the synthetic scale universe (every one known, a few listed recently).
+    let symbols: Vec<String> = scale_universe(500)
+        .iter()
+        .map(|s| format!("{s}{{=1d}}"))
         .collect();
     let started = Instant::now();
     for chunk in symbols.chunks(100) {

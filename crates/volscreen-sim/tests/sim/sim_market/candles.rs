@@ -1,17 +1,17 @@
 //! Daily candles: consistent OHLC on trading days only (no holidays over the whole history),
-//! deterministic and extending with a later as-of date, and recent listings with short histories
-//! fixed by their listing date.
+//! deterministic and extending with a later as-of date, and recent listings (scale names and the
+//! table's IPOs, never old names) with short histories fixed by their listing date.
 
 use super::{check_ohlc, date, watchlist, AS_OF};
 use volscreen_core::date::Date;
 use volscreen_sim::calendar;
-use volscreen_sim::market::Market;
+use volscreen_sim::market::{scale_universe, Market};
 
 #[test]
 fn candles_are_consistent_on_trading_days() {
     let m = Market::new(date("2026-11-22")); // a Sunday
     let mut syms = watchlist();
-    syms.extend((0..200).map(|i| format!("T{i}X")));
+    syms.extend(scale_universe(200));
     syms.extend(["/ESZ6", "/CLF27:XNYM", "/6EH27", "/ZBZ26:XCBT"].map(String::from));
     for s in &syms {
         if s.starts_with('/') && m.futures_product(&s[1..]).is_some() {
@@ -64,7 +64,8 @@ fn deterministic_and_extending() {
     let a = Market::new(date(AS_OF));
     let b = Market::new(date(AS_OF));
     let later = Market::new(date("2027-03-15"));
-    for s in ["AAPL", "SPY", "VIX", "/ESZ6", "T123X", "SPX"] {
+    // /ESM27 is listed on both dates (/ESZ6 expires in between and is unknown later).
+    for s in ["AAPL", "SPY", "VIX", "/ESM27", "YABC", "SPX", "TQQQ", "NDX"] {
         let x = a.candles(s).expect(s);
         let y = b.candles(s).expect(s);
         assert_eq!(x, y, "{s}: same symbol and date");
@@ -91,8 +92,7 @@ fn recent_listings_have_short_fixed_histories() {
     let later = Market::new(date("2027-06-01"));
     let mut short = 0;
     let mut no_hv90 = 0;
-    for i in 0..2000 {
-        let s = format!("R{i}");
+    for s in scale_universe(2000) {
         let c = m.candles(&s).map(|c| c.len()).unwrap_or(0);
         if c < 700 {
             short += 1;
@@ -122,4 +122,16 @@ fn recent_listings_have_short_fixed_histories() {
         "{short} short histories of 2000"
     );
     assert!(no_hv90 > 0);
+    // Among the named universe only the recent IPOs of the table have short histories.
+    for s in watchlist() {
+        if let Some(c) = m.candles(&s) {
+            assert!(c.len() >= 750, "{s}: {} candles", c.len());
+        }
+    }
+    let crcl = m.candles("CRCL").expect("CRCL");
+    assert_eq!(
+        crcl.first().map(|c| c.time),
+        Some(date("2025-06-05").epoch_ms())
+    );
+    assert!(Market::new(date("2025-06-02")).is_unknown("CRCL"));
 }

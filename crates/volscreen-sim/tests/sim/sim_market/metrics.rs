@@ -5,7 +5,7 @@
 use super::{check_ohlc, date, hv, watchlist, AS_OF};
 use volscreen_core::date::Date;
 use volscreen_core::symbol::AssetClass;
-use volscreen_sim::market::{Market, UNKNOWN_SYMBOLS};
+use volscreen_sim::market::{scale_universe, Market, UNKNOWN_SYMBOLS};
 
 #[test]
 fn metrics_match_candles_and_iv_history() {
@@ -92,6 +92,14 @@ fn unknown_and_malformed_symbols_are_absent() {
         "/ESF7",
         "-X",
         "a,b",
+        "QWERTY",
+        "X",
+        "T123X",
+        "MSFTT",
+        "Y",
+        "YAAAAA",
+        "/ESZ5",
+        "/ESH29",
     ]);
     for s in bad {
         assert!(m.is_unknown(s), "{s:?}");
@@ -103,7 +111,7 @@ fn unknown_and_malformed_symbols_are_absent() {
         assert!(m.iv_history(s).is_empty(), "{s:?}");
     }
     for s in [
-        "AAPL", "aapl", "BRK/B", "QWERTY", "X", "SPX", "/ES", "/ESZ6",
+        "AAPL", "aapl", "BRK/B", "YWER", "F", "SPX", "/ES", "/ESZ6", "YAAAA",
     ] {
         assert!(!m.is_unknown(s), "{s}");
         assert!(m.metrics(s).is_some(), "{s}");
@@ -119,7 +127,7 @@ fn unknown_and_malformed_symbols_are_absent() {
 #[test]
 fn metrics_for_many_symbols_are_fast_once_cached() {
     let m = Market::new(date(AS_OF));
-    let syms: Vec<String> = (0..500).map(|i| format!("F{i}Z")).collect();
+    let syms: Vec<String> = scale_universe(500);
     for s in &syms {
         let _ = m.metrics(s);
     }

@@ -1,18 +1,27 @@
 //! Integration tests of the demo market's synthetic market model (`volscreen_sim::market`),
-//! through the library API only: candle invariants and determinism, metrics consistent with the
-//! candles, cross-sectional distributions over the default watchlist, chains, futures and quotes.
+//! through the library API only: who exists (the named universe, the scale universe, listed
+//! contracts; everything else unknown), candle invariants and determinism, metrics consistent
+//! with the candles, relations among related instruments, earnings cycles, cross-sectional
+//! distributions over the default watchlist, chains, futures and quotes.
 //!
 //! `cargo test -p volscreen-sim --test sim sim_market::distributions::default_watchlist_report -- --nocapture` prints the distributions
 //! and the `balanced` filter pass counts quoted in `docs/demo-market.md`.
 //!
 //! This file holds the suite's shared helpers (the as-of date, the default watchlist, an
-//! independent HV, the OHLC check); the tests are in [`candles`], [`metrics`], [`distributions`]
-//! and [`instruments`].
+//! independent HV, the OHLC check); the tests are in [`universe`], [`candles`], [`metrics`],
+//! [`relations`], [`earnings`], [`distributions`], [`instruments`] and [`option_market`]
+//! (spreads, strike grids, the IV term structure).
 
 mod candles;
 mod distributions;
+mod earnings;
 mod instruments;
 mod metrics;
+mod option_market;
+mod realism;
+mod relations;
+mod revision;
+mod universe;
 
 use volscreen_core::candle::Candle;
 use volscreen_core::date::Date;

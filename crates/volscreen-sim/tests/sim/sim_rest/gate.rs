@@ -1,6 +1,6 @@
 //! The REST gate's limits and faults: symbol-count 400s, the per-token rate limit (429 without
-//! headers), the `http500` / `http429` / `truncate` / `missing` faults, the latency profile, and the
-//! request counters of `/__sim/stats`.
+//! headers), the `http500` / `http429` / `truncate` / `missing` faults, the latency profile (flat
+//! chains as dear as nested ones), and the request counters of `/__sim/stats`.
 
 use super::{
     as_of, faulty_market, get, get_raw, http, items, keys, login, market, plain_market, stats,
@@ -15,12 +15,8 @@ use volscreen_sim::SimOptions;
 async fn symbol_limits_give_400() {
     let srv = plain_market().await;
     let token = login(&srv).await;
-    let names = |n: usize| {
-        (0..n)
-            .map(|i| format!("S{i}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
+    // Names of the scale universe: all known, so a full request answers every row.
+    let names = |n: usize| volscreen_sim::market::scale_universe(n).join(",");
     let (status, body) = get(
         &srv,
         &token,
@@ -200,6 +196,43 @@ async fn latency_profile_delays_responses_but_not_429s() {
         t.elapsed() < Duration::from_millis(150),
         "a 429 costs no latency"
     );
+}
+
+/// The flat chain forms cost what the nested ones do (`option_chain_ms`,
+/// `futures_option_chain_ms`), not the `other_ms` of minor endpoints: the measured 340 ms of the
+/// `seed` profile is for the flat form the reference screener uses. A lower bound on the response
+/// time cannot be met by chance, so this holds on a loaded machine too.
+#[tokio::test]
+async fn flat_chains_cost_what_nested_ones_do() {
+    let mut options = SimOptions::new(as_of());
+    options.latency.rest.option_chain_ms = 300.0;
+    options.latency.rest.futures_option_chain_ms = 300.0;
+    options.latency.rest.other_ms = 0.0;
+    let srv = market(options).await;
+    let token = login(&srv).await;
+    for path in [
+        "/option-chains/AAPL",
+        "/option-chains/AAPL/nested",
+        "/futures-option-chains/ES",
+        "/futures-option-chains/ES/nested",
+    ] {
+        let t = std::time::Instant::now();
+        assert_eq!(get(&srv, &token, path).await.0, StatusCode::OK, "{path}");
+        assert!(
+            t.elapsed() >= Duration::from_millis(300),
+            "{path}: {:?}",
+            t.elapsed()
+        );
+    }
+    let e = &stats(&srv).await["endpoints"];
+    assert_eq!(e["option-chains-flat"]["requests"], 1);
+    assert_eq!(e["option-chains-nested"]["requests"], 1);
+    assert_eq!(e["futures-option-chains-flat"]["requests"], 1);
+    // The built-in `seed` profile says 340 ms for both forms.
+    let seed = volscreen_sim::LatencyProfile::seed();
+    assert_eq!(seed.rest.option_chain_ms, 340.0);
+    let flat = volscreen_sim::rest::chains::endpoint(&seed, false);
+    assert_eq!(flat.latency, Duration::from_millis(340));
 }
 
 #[tokio::test]

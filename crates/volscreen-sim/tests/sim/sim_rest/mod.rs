@@ -3,14 +3,18 @@
 //! recorded responses in the workspace's `tests/fixtures/tastytrade/`), fixture mode and `/__sim/stats`.
 //!
 //! This file holds the suite's shared helpers (a market on a loopback port, login, authenticated
-//! GETs, the recorded fixtures); the tests are in [`auth`], [`gate`], [`endpoints`], [`shapes`] and
-//! [`fixtures`].
+//! GETs, the recorded fixtures); the tests are in [`auth`], [`gate`], [`endpoints`], [`shapes`],
+//! [`by_type`], [`metrics_fields`], [`term_structure`], [`watchlists`] and [`fixtures`].
 
 mod auth;
+mod by_type;
 mod endpoints;
 mod fixtures;
 mod gate;
+mod metrics_fields;
 mod shapes;
+mod term_structure;
+mod watchlists;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -1,12 +1,25 @@
 //! The synthetic bodies against the recorded tastytrade responses: the same keys (less what the
-//! model does not provide) and the same JSON types at every level of every endpoint.
+//! model does not provide) and the same JSON types at every level of every endpoint. By-type rows
+//! lack nothing the recorded rows carry (see also [`super::by_type`]).
 
 use super::{fixture, fixture_row, get, items, keys, login, plain_market};
 use serde_json::Value;
 
+/// The JSON type of a value.
+pub(super) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
 /// Keys of the synthetic row must cover the recorded row's keys, except those the model does not
 /// provide, and add nothing the real service does not send (beyond `extra`).
-fn assert_same_shape(
+pub(super) fn assert_same_shape(
     what: &str,
     synthetic: &Value,
     recorded: &Value,
@@ -28,14 +41,6 @@ fn assert_same_shape(
         "{what}: synthetic adds {unexpected:?}"
     );
     for k in s.intersection(&r) {
-        let kind = |v: &Value| match v {
-            Value::Null => "null",
-            Value::Bool(_) => "bool",
-            Value::Number(_) => "number",
-            Value::String(_) => "string",
-            Value::Array(_) => "array",
-            Value::Object(_) => "object",
-        };
         assert_eq!(
             kind(&synthetic[k]),
             kind(&recorded[k]),
@@ -44,67 +49,73 @@ fn assert_same_shape(
     }
 }
 
+/// Recorded `/market-metrics` fields the model does not provide (internal running state, the
+/// listing venue, borrow figures, and the P/E and EPS the capture reports as `"0.0"` anyway).
+const METRICS_NOT_PROVIDED: &[&str] = &[
+    "liquidity-running-state",
+    "listed-market",
+    "lendability",
+    "borrow-rate",
+    "price-earnings-ratio",
+    "earnings-per-share",
+    "created-at",
+];
+
 #[tokio::test]
 async fn synthetic_bodies_have_the_recorded_shapes() {
     let srv = plain_market().await;
     let token = login(&srv).await;
     let market = &srv.state.market;
 
-    // Market metrics: a symbol for which the model provides every optional field.
-    let candidates = [
-        "AAPL", "MSFT", "NVDA", "AMZN", "META", "GOOGL", "JPM", "KO", "XOM", "TSLA",
+    // Market metrics: a dividend payer for which the model provides every optional field.
+    let described = |s: &str| {
+        let m = market.metrics(s).unwrap();
+        m.hv30.is_some()
+            && m.hv60.is_some()
+            && m.hv90.is_some()
+            && m.beta.is_some()
+            && m.corr_spy_3month.is_some()
+            && m.liquidity_rating.is_some()
+            && m.earnings.is_some()
+    };
+    let payers = [
+        "AAPL", "MSFT", "NVDA", "META", "GOOGL", "JPM", "KO", "XOM", "PG", "JNJ",
     ];
-    let sym = candidates
+    let sym = payers
         .iter()
         .copied()
-        .find(|s| {
-            let m = market.metrics(s).unwrap();
-            m.hv30.is_some()
-                && m.hv60.is_some()
-                && m.hv90.is_some()
-                && m.beta.is_some()
-                && m.corr_spy_3month.is_some()
-                && m.liquidity_rating.is_some()
-                && m.earnings.is_some()
-        })
-        .expect("a fully described equity");
+        .find(|s| described(s))
+        .expect("a fully described payer");
     let (_, body) = get(&srv, &token, &format!("/market-metrics?symbols={sym}")).await;
     let recorded = fixture("market-metrics-AAPL-TSLA.json");
     assert_eq!(keys(&body["data"]), keys(&recorded["data"]));
     let (row, rec) = (&items(&body)[0], fixture_row(&recorded, "AAPL"));
-    assert_same_shape(
-        "market-metrics",
-        row,
-        rec,
-        &[
-            "liquidity-running-state",
-            "beta-updated-at",
-            "dividend-rate-per-share",
-            "annual-dividend-per-share",
-            "dividend-yield",
-            "dividend-ex-date",
-            "dividend-next-date",
-            "dividend-pay-date",
-            "dividend-updated-at",
-            "listed-market",
-            "lendability",
-            "borrow-rate",
-            "price-earnings-ratio",
-            "earnings-per-share",
-        ],
-        &[],
-    );
+    assert_same_shape("market-metrics", row, rec, METRICS_NOT_PROVIDED, &[]);
+    assert!(market.dividend(sym).unwrap().frequency > 0, "{sym} pays");
     assert_same_shape(
         "market-metrics earnings",
         &row["earnings"],
         &rec["earnings"],
-        &[
-            "quarter-end-date",
-            "actual-eps",
-            "consensus-estimate",
-            "updated-at",
-        ],
+        &["actual-eps", "consensus-estimate"],
         &["time-of-day"],
+    );
+    // A non-payer (TSLA in the capture): zero dividend figures and no dates.
+    let non_payers = [
+        "TSLA", "AMZN", "NFLX", "AMD", "UBER", "PLTR", "CRWD", "SHOP",
+    ];
+    let sym = non_payers
+        .iter()
+        .copied()
+        .find(|s| described(s))
+        .expect("a fully described non-payer");
+    let (_, body) = get(&srv, &token, &format!("/market-metrics?symbols={sym}")).await;
+    assert_eq!(market.dividend(sym).unwrap().frequency, 0);
+    assert_same_shape(
+        "market-metrics non-payer",
+        &items(&body)[0],
+        fixture_row(&recorded, "TSLA"),
+        METRICS_NOT_PROVIDED,
+        &[],
     );
     assert_same_shape(
         "market-metrics expiration IV",
@@ -114,51 +125,19 @@ async fn synthetic_bodies_have_the_recorded_shapes() {
         &[],
     );
 
-    // Quotes: an equity row carries every recorded field the model has a value for.
-    let (_, body) = get(&srv, &token, "/market-data/by-type?equity=AAPL").await;
+    // Quotes: a payer's equity row (AAPL) and a non-payer's (TSLA) carry exactly the recorded
+    // rows' fields, with the recorded JSON types.
     let recorded = fixture("market-data-by-type.json");
-    let q = market.quote("AAPL").unwrap();
-    let mut absent = vec![
-        "bid-size",
-        "ask-size",
-        "last-mkt",
-        "beta",
-        "dividend-amount",
-        "dividend-frequency",
-        "prev-close-date",
-        "low-limit-price",
-        "high-limit-price",
-    ];
-    for (key, v) in [
-        ("bid", q.bid),
-        ("ask", q.ask),
-        ("mid", q.mid),
-        ("mark", q.mark),
-        ("last", q.last),
-        ("open", q.open),
-        ("day-high-price", q.day_high),
-        ("day-low-price", q.day_low),
-        ("volume", q.volume),
-        ("year-low-price", q.year_low),
-        ("year-high-price", q.year_high),
-    ] {
-        if v.is_none() {
-            absent.push(key);
-        }
+    for sym in ["AAPL", "TSLA"] {
+        let (_, body) = get(&srv, &token, &format!("/market-data/by-type?equity={sym}")).await;
+        assert_same_shape(
+            "market-data/by-type",
+            &items(&body)[0],
+            fixture_row(&recorded, sym),
+            &[],
+            &[],
+        );
     }
-    if q.close.is_none() {
-        absent.extend(["close", "close-price-type"]);
-    }
-    if q.prev_close.is_none() {
-        absent.extend(["prev-close", "prev-close-price-type"]);
-    }
-    assert_same_shape(
-        "market-data/by-type",
-        &items(&body)[0],
-        fixture_row(&recorded, "AAPL"),
-        &absent,
-        &[],
-    );
 
     // Option chains: identical key sets at every level.
     let (_, body) = get(&srv, &token, "/option-chains/AAPL/nested").await;
