@@ -45,7 +45,7 @@ pub enum Command {
         #[command(subcommand)]
         command: SimCommand,
     },
-    /// The candle cache.
+    /// The cache of candles, option-chain structure and futures contracts.
     Cache {
         #[command(subcommand)]
         command: CacheCommand,
@@ -112,10 +112,10 @@ pub struct ScreenArgs {
     /// Demo market faults, e.g. `http500=0.05,ws_drop=0.1,seed=7` (testing).
     #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
     pub faults: String,
-    /// Do not read or write the candle cache.
+    /// Do not read or write the cache (candles, option-chain structure, futures contracts).
     #[arg(long)]
     pub no_cache: bool,
-    /// Fetch candles again and overwrite the cache.
+    /// Fetch candles, option chains and futures contracts again and overwrite the cache.
     #[arg(long, conflicts_with = "no_cache")]
     pub refresh: bool,
     /// Whole-scan budget in seconds, at most 86400 (default: the config's scan.timeout_secs).
@@ -162,8 +162,9 @@ pub struct SimServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CacheCommand {
-    /// Where the cache is, how many series and candles it holds, its size.
+    /// Where the cache is, how many series, candles, chains and futures contracts it holds, its
+    /// size.
     Stats,
-    /// Delete every cached candle series.
+    /// Delete every cached candle series, option chain and futures contract.
     Clear,
 }

@@ -108,6 +108,13 @@ pub fn apply_price(f: &mut SymbolFields, q: &MarketData) {
     f.price = price;
 }
 
+/// The price [`apply_price`] would record from `q` (its warnings aside).
+pub fn price_of(q: &MarketData) -> Option<f64> {
+    let mut f = SymbolFields::default();
+    apply_price(&mut f, q);
+    f.price
+}
+
 /// HV and derived metrics from a candle history (in any order, as received). Returns whether the
 /// history was clean (nothing implausible dropped or refused), i.e. fit to cache.
 pub fn from_candles(

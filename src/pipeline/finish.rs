@@ -197,6 +197,7 @@ fn requests(ctx: &Ctx) -> RequestStats {
         per_endpoint.insert("dxlink quotes".into(), dx.quotes_received);
         per_endpoint.insert("dxlink reconnects".into(), dx.reconnects);
     }
+    ctx.cache.counters_into(&mut per_endpoint);
     RequestStats {
         per_endpoint,
         requests: c.requests,

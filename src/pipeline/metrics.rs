@@ -2,21 +2,30 @@
 //! market metrics, underlying prices and the futures front months concurrently; prefilter on
 //! metrics alone.
 
+use super::enrich::Count;
 use super::state::SymbolState;
 use super::{fields, Ctx, Fatal};
+use crate::cache::FrontMonth;
 use crate::dxlink::{CandlePool, DxLinkConfig};
 use crate::model::{RejectStage, Stage};
 use crate::screen::filters::{self, Verdict};
 use crate::symbol::AssetClass;
 use crate::tastytrade::{InstrumentKind, InstrumentRef, Outcome};
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinHandle;
+use tokio::task::AbortHandle;
+
+/// The DXLink pool as the stages share it: connecting since the quote token arrived; awaited by
+/// the quotes of stored chains (as soon as prices are known) and by the enrich stage.
+pub type PoolFuture = Shared<BoxFuture<'static, Result<Arc<CandlePool>, String>>>;
 
 /// Work started after authentication that later stages wait on.
 pub struct Background {
     /// The DXLink candle pool, connecting since the quote token arrived.
-    pub pool: JoinHandle<Result<CandlePool, String>>,
+    pub pool: PoolFuture,
+    /// The task that gets the quote token and starts the pool (aborted when nothing survives).
+    pub pool_task: AbortHandle,
 }
 
 /// The DXLink pool settings of the configuration.
@@ -47,22 +56,32 @@ pub async fn auth(ctx: &Arc<Ctx>) -> Result<Background, Fatal> {
         .map_err(|e| Fatal(format!("authentication failed: {e}")))?;
     g.end(1, ctx.requests() - before);
     let c = ctx.clone();
-    let pool = tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let g = c.clock.begin("quote-token", 1);
         let qt = c.client.quote_token().await;
         g.end(qt.is_ok() as usize, 1);
         let qt = qt.map_err(|e| format!("quote token: {e}"))?;
-        Ok(CandlePool::connect(
+        Ok(Arc::new(CandlePool::connect(
             qt.dxlink_url.clone(),
             qt.token.expose(),
             dxlink_config(&c),
-        ))
+        )))
     });
-    Ok(Background { pool })
+    let pool_task = task.abort_handle();
+    let pool = async move {
+        match task.await {
+            Ok(r) => r,
+            Err(e) => Err(format!("DXLink pool task failed: {e}")),
+        }
+    }
+    .boxed()
+    .shared();
+    Ok(Background { pool, pool_task })
 }
 
-/// Stages 3 and 4: metrics, prices, futures front months; then the prefilter.
-pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(), Fatal> {
+/// Stages 3 and 4: metrics, prices, futures front months; then the prefilter. The moment the
+/// prices are in, stored chains are put to work ([`super::enrich::prepare_stored_chains`]).
+pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, bg: &Background) -> Result<(), Fatal> {
     ctx.progress.set_message("metrics");
     for i in ctx.board.active() {
         ctx.board.with(i, |s| s.advance(Stage::Metrics));
@@ -89,12 +108,26 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(
             _ => Some(InstrumentRef::new(InstrumentKind::Equity, s.clone())),
         })
         .collect();
-    let futures_prices = futures_front_months(ctx, roots);
-    let (metrics, quotes, ()) = tokio::join!(
-        ctx.client.market_metrics(&symbols),
-        ctx.client.market_data(&underlyings),
-        futures_prices
-    );
+    let futures_prices = futures_front_months(ctx, roots, &bg.pool);
+    let prices = async {
+        let quotes = ctx.client.market_data(&underlyings).await;
+        // The price each symbol will be given (the same function of the same answer).
+        let known: Vec<(usize, Option<f64>)> = underlyings
+            .iter()
+            .filter_map(|u| {
+                let i = ctx.board.index_of(&u.symbol)?;
+                let price = match quotes.get(&u.symbol) {
+                    Some(Outcome::Found(q)) => fields::price_of(q),
+                    _ => None,
+                };
+                Some((i, price))
+            })
+            .collect();
+        super::enrich::prepare_stored_chains(ctx, &bg.pool, known).await;
+        quotes
+    };
+    let (metrics, quotes, ()) =
+        tokio::join!(ctx.client.market_metrics(&symbols), prices, futures_prices);
     let mut found = 0;
     {
         let mut b = ctx.board.lock();
@@ -151,20 +184,59 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, _bg: &Background) -> Result<(
     Ok(())
 }
 
-/// Futures roots → active contract (`/instruments/futures`) → its price (`/market-data/by-type`).
-async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>) {
+/// Futures roots → active contract (`/instruments/futures`, or the cache of the trading day) →
+/// its price (`/market-data/by-type`); then their stored chains are put to work.
+async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>, pool: &PoolFuture) {
     if roots.is_empty() {
         return;
     }
-    let codes: Vec<String> = roots
+    let stored = ctx.cache.stored_fronts().await;
+    let missing: Vec<String> = roots
+        .iter()
+        .filter(|r| !stored.contains_key(*r))
+        .cloned()
+        .collect();
+    if ctx.cache.mode() != crate::cache::Mode::Off {
+        let chunk = ctx.client.config().futures_chunk.max(1);
+        let requests = |n: usize| n.div_ceil(chunk) as u64;
+        let hits = roots.len() - missing.len();
+        ctx.cache.count(Count::FrontHit, hits as u64);
+        ctx.cache.count(Count::FrontMiss, missing.len() as u64);
+        ctx.cache.count(
+            Count::FrontSaved,
+            requests(roots.len()) - requests(missing.len()),
+        );
+    }
+    let codes: Vec<String> = missing
         .iter()
         .map(|r| r.trim_start_matches('/').to_string())
         .collect();
-    let products = ctx.client.futures_contracts(&codes).await;
+    let products = if codes.is_empty() {
+        crate::tastytrade::Batch {
+            results: Vec::new(),
+        }
+    } else {
+        ctx.client.futures_contracts(&codes).await
+    };
     let mut refs = Vec::new();
     {
         let mut b = ctx.board.lock();
-        for (root, r) in roots.iter().zip(products.iter()) {
+        for root in &roots {
+            let Some(i) = ctx.board.index_of(root) else {
+                continue;
+            };
+            let Some(front) = stored.get(root) else {
+                continue;
+            };
+            let s: &mut SymbolState = &mut b[i];
+            s.front_contract = Some(front.symbol.clone());
+            s.streamer_symbol = front.streamer_symbol.clone();
+            refs.push(InstrumentRef::new(
+                InstrumentKind::Future,
+                front.symbol.clone(),
+            ));
+        }
+        for (root, r) in missing.iter().zip(products.iter()) {
             let Some(i) = ctx.board.index_of(root) else {
                 continue;
             };
@@ -175,6 +247,13 @@ async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>) {
                         s.front_contract = Some(c.symbol.clone());
                         s.streamer_symbol = c.streamer_symbol.clone();
                         refs.push(InstrumentRef::new(InstrumentKind::Future, c.symbol.clone()));
+                        ctx.cache.keep_front(
+                            root.clone(),
+                            FrontMonth {
+                                symbol: c.symbol.clone(),
+                                streamer_symbol: c.streamer_symbol.clone(),
+                            },
+                        );
                     }
                     None => s.fail(Stage::Metrics, "no active futures contract"),
                 },
@@ -184,14 +263,22 @@ async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>) {
         }
     }
     let quotes = ctx.client.market_data(&refs).await;
-    let mut b = ctx.board.lock();
-    for s in b.iter_mut() {
-        if let Some(front) = &s.front_contract {
-            if let Some(Outcome::Found(q)) = quotes.get(front) {
-                fields::apply_price(&mut s.fields, q);
+    let known: Vec<(usize, Option<f64>)> = {
+        let mut b = ctx.board.lock();
+        for s in b.iter_mut() {
+            if let Some(front) = &s.front_contract {
+                if let Some(Outcome::Found(q)) = quotes.get(front) {
+                    fields::apply_price(&mut s.fields, q);
+                }
             }
         }
-    }
+        roots
+            .iter()
+            .filter_map(|r| ctx.board.index_of(r))
+            .map(|i| (i, b[i].fields.price))
+            .collect()
+    };
+    super::enrich::prepare_stored_chains(ctx, pool, known).await;
 }
 
 /// Stage 4: metrics-only filters. Rejected symbols cost nothing more; a symbol with a metrics

@@ -85,6 +85,8 @@ pub struct Ctx {
     pub dx_stats: std::sync::Mutex<Option<crate::dxlink::PoolStats>>,
     /// Time spent computing HV and derived metrics (summed over symbols), in nanoseconds.
     pub compute_ns: std::sync::atomic::AtomicU64,
+    /// The cache as this scan uses it (candles, chain structure, hit and miss counters).
+    pub cache: enrich::ScanCache,
 }
 
 impl Ctx {
@@ -138,6 +140,7 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
     };
     let ctx = Arc::new(Ctx {
         board: Board::new(&req.symbols),
+        cache: enrich::ScanCache::new(&req),
         req,
         clock,
         client,
@@ -177,6 +180,13 @@ async fn ctrl_c() {
 
 /// The stages in order; an `Err` stops the scan (the board says what was left).
 async fn stages(ctx: Arc<Ctx>) -> Result<(), Fatal> {
+    // The cache is opened and today's stored chains and futures contracts read while the scan
+    // authenticates.
+    let c = ctx.clone();
+    tokio::spawn(async move {
+        c.cache.stored_fronts().await;
+        c.cache.stored_chains_in_background().await;
+    });
     let background = metrics::auth(&ctx).await?;
     metrics::metrics_and_prefilter(&ctx, &background).await?;
     enrich::enrich(&ctx, background).await;

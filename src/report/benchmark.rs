@@ -1,8 +1,9 @@
 //! The `PIPELINE TIMING BREAKDOWN` of benchmark mode (`BENCHMARK=1` or `--benchmark`), for stderr:
 //! total wall time and ms per symbol, one row per stage (start, end, duration, % of total, items
 //! in → out, requests, and a timeline showing which stages overlap), then requests per endpoint,
-//! retries and 429s. Plain text (no colour), aligned columns; stdout is untouched, so `--json`
-//! stays valid JSON.
+//! retries and 429s, then the cache: hits, misses and the requests saved, for candles and chains
+//! (from the `cache … hits|misses` counters; absent with `--no-cache`). Plain text (no colour),
+//! aligned columns; stdout is untouched, so `--json` stays valid JSON.
 
 use super::model::ScanReport;
 use std::fmt::Write as _;
@@ -13,6 +14,18 @@ pub const TITLE: &str = "PIPELINE TIMING BREAKDOWN";
 
 /// Width of the timeline column, in characters.
 const TIMELINE: usize = 30;
+
+/// Prefix of the cache counters among `per_endpoint` (`cache candles hits`, ...).
+const CACHE_PREFIX: &str = "cache ";
+
+/// The cached kinds of data: counter name, label, what a hit saves. Requests saved are the hits,
+/// unless a `cache KIND requests saved` counter says otherwise (futures contracts: many roots
+/// share one request).
+const CACHED: [(&str, &str, &str); 3] = [
+    ("candles", "candles", "DXLink candle subscriptions"),
+    ("chains", "option chains", "REST requests"),
+    ("futures", "futures contracts", "REST requests"),
+];
 
 /// `rows` as aligned lines: column `i` is left-aligned when `left[i]`, else right-aligned;
 /// columns are separated by two spaces, lines indented by two.
@@ -118,12 +131,16 @@ pub fn breakdown(report: &ScanReport) -> String {
 
     let rq = &t.requests;
     s.push('\n');
-    if rq.per_endpoint.is_empty() {
+    let endpoints: Vec<(&String, &u64)> = rq
+        .per_endpoint
+        .iter()
+        .filter(|(k, _)| !k.starts_with(CACHE_PREFIX))
+        .collect();
+    if endpoints.is_empty() {
         let _ = writeln!(s, "  requests per endpoint: none recorded");
     } else {
         let _ = writeln!(s, "  requests per endpoint");
-        let rows: Vec<Vec<String>> = rq
-            .per_endpoint
+        let rows: Vec<Vec<String>> = endpoints
             .iter()
             .map(|(k, v)| vec![format!(" {k}"), v.to_string()])
             .collect();
@@ -134,6 +151,36 @@ pub fn breakdown(report: &ScanReport) -> String {
         "  requests {} · retries {} · 429s {}",
         rq.requests, rq.retries, rq.rate_limited
     );
+    s.push_str(&cache_rows(&rq.per_endpoint));
+    s
+}
+
+/// The cache section: one row per cached kind of data, when the scan used the cache.
+fn cache_rows(per_endpoint: &std::collections::BTreeMap<String, u64>) -> String {
+    let count = |kind: &str, what: &str| {
+        per_endpoint
+            .get(&format!("{CACHE_PREFIX}{kind} {what}"))
+            .copied()
+    };
+    let mut rows = vec![["cache", "hits", "misses", "requests saved"]
+        .map(String::from)
+        .to_vec()];
+    for (kind, label, saved) in CACHED {
+        if let (Some(hits), Some(misses)) = (count(kind, "hits"), count(kind, "misses")) {
+            let n = count(kind, "requests saved").unwrap_or(hits);
+            rows.push(vec![
+                format!(" {label}"),
+                hits.to_string(),
+                misses.to_string(),
+                format!("{n} {saved}"),
+            ]);
+        }
+    }
+    if rows.len() == 1 {
+        return String::new();
+    }
+    let mut s = String::from("\n");
+    s.push_str(&aligned(&rows, &[true, false, false, true]));
     s
 }
 
@@ -141,4 +188,39 @@ pub fn breakdown(report: &ScanReport) -> String {
 pub fn write_breakdown(report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(breakdown(report).as_bytes())?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_section_shows_hits_misses_and_requests_saved() {
+        let mut per: std::collections::BTreeMap<String, u64> = [
+            ("cache candles hits", 83),
+            ("cache candles misses", 2),
+            ("cache chains hits", 26),
+            ("cache chains misses", 1),
+            ("cache futures hits", 9),
+            ("cache futures misses", 0),
+            ("cache futures requests saved", 1),
+            ("/oauth/token", 1),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let text = cache_rows(&per);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "", "{text}");
+        assert!(lines[1].contains("hits") && lines[1].contains("requests saved"));
+        let candles = lines[2].split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(candles, "candles 83 2 83 DXLink candle subscriptions");
+        let chains = lines[3].split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(chains, "option chains 26 1 26 REST requests");
+        let futures = lines[4].split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(futures, "futures contracts 9 0 1 REST requests");
+        // Without the cache (`--no-cache`) there is no section.
+        per.retain(|k, _| !k.starts_with(CACHE_PREFIX));
+        assert_eq!(cache_rows(&per), "");
+    }
 }

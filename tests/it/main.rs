@@ -24,3 +24,4 @@ mod secrets;
 mod tastytrade_client;
 mod tastytrade_contract;
 mod tastytrade_scripted;
+mod warm_cache;

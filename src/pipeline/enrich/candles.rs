@@ -5,7 +5,7 @@
 //! cut short (SNAPSHOT_SNIP) is asked for again; an empty one is an error, never a quiet market;
 //! only clean histories are cached.
 
-use super::cache::CacheUse;
+use super::cache::Count;
 use super::CandleVerdict;
 use crate::dxlink::{self, CandlePool, CandleSeries};
 use crate::model::{RejectStage, Stage};
@@ -82,12 +82,18 @@ pub(super) async fn candles(
         ctx.progress.inc(1);
         clean
     };
-    let cache = CacheUse::new(&ctx, from);
-    let hits = cache.lookup(by_candle.keys().cloned().collect()).await;
+    let hits = ctx
+        .cache
+        .candles(by_candle.keys().cloned().collect(), from)
+        .await;
     for (sym, series) in &hits {
         if let Some(i) = by_candle.remove(sym) {
             on_series(i, series);
         }
+    }
+    if ctx.cache.mode() != crate::cache::Mode::Off {
+        ctx.cache.count(Count::CandleHit, hits.len() as u64);
+        ctx.cache.count(Count::CandleMiss, by_candle.len() as u64);
     }
     let mut fetched: Vec<(String, CandleSeries)> = Vec::new();
     // A history the server cut short (SNAPSHOT_SNIP) is asked for again, up to SNIP_RETRIES
@@ -148,7 +154,7 @@ pub(super) async fn candles(
         round += 1;
         rx = pool.fetch(snipped.keys().cloned().collect(), from);
     }
-    cache.store(fetched).await;
+    ctx.cache.store_candles(fetched, from).await;
     g.end(ok, pool.stats().subscriptions_added);
     if let Some(start) = compute_start {
         ctx.clock.record("compute", start, computed, computed, 0);

@@ -1,10 +1,17 @@
 //! One survivor's option chain: wait for a passing candle verdict (or a speculation slot), fetch
 //! the chain, check it belongs to the symbol ([`crate::plausible::chain`]), choose the expiration
-//! (nearest the target DTE within the window, monthlies first) and the ATM strike, and hand the
-//! pair to the quote batcher.
+//! (nearest the target DTE within the window, monthlies first) and the ATM strike ([`decide`]),
+//! and hand the pair to the quote batcher. A symbol whose chain was stored today has its choice
+//! made already ([`super::cached`]): its task only waits for the verdict (no speculation slot, no
+//! request). A fetched chain that is complete and plausible is kept for the cache.
 
+use super::cache::Count;
+use super::cached::{Prepared, Prequoted};
 use super::{AtmPair, CandleVerdict};
-use crate::pipeline::Ctx;
+use crate::cache::ChainBlob;
+use crate::date::Date;
+use crate::model::Warning;
+use crate::pipeline::{Ctx, ScanRequest};
 use crate::plausible;
 use crate::symbol::AssetClass;
 use crate::tastytrade::{ApiError, InstrumentKind, InstrumentRef, OptionChain};
@@ -14,7 +21,8 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 /// One survivor's option chain: wait for a passing verdict (or a speculation slot), fetch, choose
-/// the expiration and the ATM strike, hand the pair to the quote batcher. True if fetched.
+/// the expiration and the ATM strike, hand the pair to the quote batcher. With a choice `prepared`
+/// from the stored chain: wait for the verdict only, and use it. True if the chain was had.
 pub(super) async fn chain(
     ctx: Arc<Ctx>,
     i: usize,
@@ -22,7 +30,14 @@ pub(super) async fn chain(
     speculative: Option<Arc<Semaphore>>,
     quotes: mpsc::Sender<AtmPair>,
     in_flight: Arc<AtomicUsize>,
+    prepared: Option<Prepared>,
 ) -> bool {
+    // A stored chain costs no request: nothing to overlap, no speculation slot to spend.
+    let speculative = if prepared.is_some() {
+        None
+    } else {
+        speculative
+    };
     loop {
         let v = *verdict.borrow_and_update();
         match v {
@@ -56,13 +71,22 @@ pub(super) async fn chain(
             }
         }
     }
+    if let Some(p) = prepared {
+        ctx.progress.inc(1);
+        ctx.cache.count(Count::ChainHit, 1);
+        if let Some(job) = apply(&ctx, i, p.choice, p.quotes) {
+            let _ = quotes.send(job).await;
+        }
+        return true;
+    }
     in_flight.fetch_add(1, Ordering::SeqCst);
     let fetched = fetch_chain(&ctx, i, &quotes).await;
     in_flight.fetch_sub(1, Ordering::SeqCst);
     fetched
 }
 
-/// Fetch one symbol's chain, choose expiration and strike, queue the ATM pair for quotes.
+/// Fetch one symbol's chain, choose expiration and strike, queue the ATM pair for quotes; keep
+/// the chain for the cache when it is fit to store.
 async fn fetch_chain(ctx: &Arc<Ctx>, i: usize, quotes: &mpsc::Sender<AtmPair>) -> bool {
     let (symbol, class, price) = ctx
         .board
@@ -76,9 +100,17 @@ async fn fetch_chain(ctx: &Arc<Ctx>, i: usize, quotes: &mpsc::Sender<AtmPair>) -
         _ => ctx.client.option_chain(&symbol).await,
     };
     ctx.progress.inc(1);
+    if ctx.cache.mode() != crate::cache::Mode::Off {
+        ctx.cache.count(Count::ChainMiss, 1);
+    }
     match result {
         Ok(chain) => {
-            if let Some(job) = choose(ctx, i, &chain, price, class) {
+            if ctx.cache.mode() != crate::cache::Mode::Off && cacheable(&symbol, class, &chain) {
+                ctx.cache
+                    .keep_fetched(symbol.clone(), ChainBlob::encode(&chain));
+            }
+            let choice = decide(&ctx.req, &symbol, class, &chain, price);
+            if let Some(job) = apply(ctx, i, choice, None) {
                 let _ = quotes.send(job).await;
             }
         }
@@ -94,25 +126,70 @@ async fn fetch_chain(ctx: &Arc<Ctx>, i: usize, quotes: &mpsc::Sender<AtmPair>) -
     true
 }
 
-/// Choose the expiration (nearest target DTE within the window, monthlies preferred) and the ATM
-/// strike; record them; return the pair to quote.
-fn choose(
-    ctx: &Ctx,
-    i: usize,
+/// Whether a fetched chain may be stored: it is the symbol's own ([`plausible::chain`]) and every
+/// strike's streamer symbols belong to its expiration's root ([`plausible::strike_streamers`]), so
+/// a stored chain passes every check a fetched one would, whatever strike a later price picks.
+/// (An empty or failed chain never gets here.)
+fn cacheable(symbol: &str, class: AssetClass, chain: &OptionChain) -> bool {
+    !chain.expirations.is_empty()
+        && plausible::chain(symbol, class, chain).is_ok()
+        && chain.expirations.iter().all(|e| {
+            e.strikes
+                .iter()
+                .all(|s| plausible::strike_streamers(class, e, s).is_ok())
+        })
+}
+
+/// What a chain decides for one symbol: the expiration (nearest the target DTE within the window,
+/// monthlies preferred), the ATM strike, the pair to quote, and the notes and warnings on the way.
+/// A pure function of the chain, the price, the as-of date and the config, so that a choice made
+/// from a stored chain (as soon as the price is known) is the one a fetched chain would give.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Choice {
+    /// The chosen expiration and its DTE, when one stands.
+    pub(super) expiration: Option<(Date, i32)>,
+    pub(super) atm_strike: Option<f64>,
+    pub(super) notes: Vec<String>,
+    pub(super) warnings: Vec<Warning>,
+    /// The ATM pair to quote.
+    pub(super) pair: Option<Pair>,
+}
+
+/// The ATM call and put (REST symbols) and, when the chain has them, their streamer symbols.
+#[derive(Debug, Clone)]
+pub(super) struct Pair {
+    pub(super) call: InstrumentRef,
+    pub(super) put: InstrumentRef,
+    pub(super) streamers: Option<(String, String)>,
+}
+
+impl Choice {
+    /// The streamer symbols of the pair to quote, if any.
+    pub(super) fn streamers(&self) -> Option<&(String, String)> {
+        self.pair.as_ref().and_then(|p| p.streamers.as_ref())
+    }
+
+    fn note(mut self, note: impl Into<String>) -> Choice {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+/// Choose the expiration and the ATM strike of `chain` for `symbol` at `price`.
+pub(super) fn decide(
+    req: &ScanRequest,
+    symbol: &str,
+    class: AssetClass,
     chain: &OptionChain,
     price: Option<f64>,
-    class: AssetClass,
-) -> Option<AtmPair> {
-    let scan = &ctx.req.config.scan;
-    let as_of = ctx.req.as_of;
-    let symbol = ctx.board.with(i, |s| s.symbol.clone());
-    if let Err(w) = plausible::chain(&symbol, class, chain) {
-        ctx.board.with(i, |s| {
-            s.chain_notes
-                .push(format!("option chain refused: {}", w.rule));
-            s.chain_warnings.push(w);
-        });
-        return None;
+) -> Choice {
+    let scan = &req.config.scan;
+    let as_of = req.as_of;
+    let mut c = Choice::default();
+    if let Err(w) = plausible::chain(symbol, class, chain) {
+        c.notes.push(format!("option chain refused: {}", w.rule));
+        c.warnings.push(w);
+        return c;
     }
     let infos: Vec<expiry::ExpiryInfo> = chain
         .expirations
@@ -127,61 +204,77 @@ fn choose(
         })
         .collect();
     let Some(k) = expiry::choose(&infos, scan.target_dte, (scan.dte_min, scan.dte_max)) else {
-        ctx.board.with(i, |s| {
-            s.chain_notes.push(format!(
-                "no expiration within {}..{} DTE",
-                scan.dte_min, scan.dte_max
-            ))
-        });
-        return None;
+        return c.note(format!(
+            "no expiration within {}..{} DTE",
+            scan.dte_min, scan.dte_max
+        ));
     };
     let exp = &chain.expirations[k];
-    ctx.board.with(i, |s| {
-        s.fields.expiration = Some(exp.date);
-        s.fields.dte = Some(infos[k].dte);
-    });
+    c.expiration = Some((exp.date, infos[k].dte));
     let Some(price) = price else {
-        ctx.board
-            .with(i, |s| s.chain_notes.push("no price: no ATM strike".into()));
-        return None;
+        return c.note("no price: no ATM strike");
     };
     let Some(strike) = exp.nearest_strike(price) else {
-        ctx.board
-            .with(i, |s| s.chain_notes.push("option chain: no strikes".into()));
-        return None;
+        return c.note("option chain: no strikes");
     };
     if let Err(w) = plausible::strike_streamers(class, exp, strike) {
-        ctx.board.with(i, |s| {
-            s.chain_notes
-                .push(format!("option chain refused: {}", w.rule));
-            s.chain_warnings.push(w);
-            s.fields.expiration = None;
-            s.fields.dte = None;
-        });
-        return None;
+        c.notes.push(format!("option chain refused: {}", w.rule));
+        c.warnings.push(w);
+        c.expiration = None;
+        return c;
     }
-    ctx.board
-        .with(i, |s| s.fields.atm_strike = Some(strike.price));
+    c.atm_strike = Some(strike.price);
     let kind = match class {
         AssetClass::Future => InstrumentKind::FutureOption,
         _ => InstrumentKind::EquityOption,
     };
     match (&strike.call, &strike.put) {
-        (Some(c), Some(p)) => Some(AtmPair {
-            index: i,
-            call: InstrumentRef::new(kind, c.clone()),
-            put: InstrumentRef::new(kind, p.clone()),
-            streamers: strike
-                .call_streamer
-                .clone()
-                .zip(strike.put_streamer.clone()),
-        }),
-        _ => {
-            ctx.board.with(i, |s| {
-                s.chain_notes
-                    .push("option chain: the ATM strike lacks a call or a put".into())
+        (Some(call), Some(put)) => {
+            c.pair = Some(Pair {
+                call: InstrumentRef::new(kind, call.clone()),
+                put: InstrumentRef::new(kind, put.clone()),
+                streamers: strike
+                    .call_streamer
+                    .clone()
+                    .zip(strike.put_streamer.clone()),
             });
-            None
+            c
         }
+        _ => c.note("option chain: the ATM strike lacks a call or a put"),
     }
+}
+
+/// Record a choice on symbol `i`; return the pair to quote (with its quotes already under way,
+/// when the choice was made from a stored chain).
+pub(super) fn apply(
+    ctx: &Ctx,
+    i: usize,
+    choice: Choice,
+    prequoted: Option<Prequoted>,
+) -> Option<AtmPair> {
+    let Choice {
+        expiration,
+        atm_strike,
+        notes,
+        warnings,
+        pair,
+    } = choice;
+    ctx.board.with(i, |s| {
+        if let Some((date, dte)) = expiration {
+            s.fields.expiration = Some(date);
+            s.fields.dte = Some(dte);
+        }
+        if atm_strike.is_some() {
+            s.fields.atm_strike = atm_strike;
+        }
+        s.chain_notes.extend(notes);
+        s.chain_warnings.extend(warnings);
+    });
+    pair.map(|p| AtmPair {
+        index: i,
+        call: p.call,
+        put: p.put,
+        streamers: p.streamers,
+        prequoted,
+    })
 }

@@ -1,7 +1,9 @@
 //! Stage 5 (enrich) and 6 (compute): candles and option chains for the prefilter survivors,
 //! concurrently, then ATM option quotes. This file starts the three and wires them together; each
-//! has its own file: [`candles`] (the DXLink batch and the compute stage, with [`cache`]),
-//! [`chains`] (when and how a chain is fetched, the expiration and strike), [`quotes`] (the ATM pair).
+//! has its own file: [`candles`] (the DXLink batch and the compute stage), [`chains`] (when and how
+//! a chain is fetched, the expiration and strike), [`quotes`] (the ATM pair); [`cache`] is the
+//! cache as the scan uses it (candles, chain structure), [`cached`] puts stored chains to work as
+//! soon as prices are known.
 //!
 //! - Candles: one DXLink batch over the pool that has been connecting since authentication. Each
 //!   outcome is computed on arrival (HV, VRP, VTR; the compute stage) and turned into a verdict: does
@@ -9,14 +11,20 @@
 //! - Chains: one task per survivor waits for its verdict and fetches the chain only if it passes;
 //!   up to `rest.speculative_chains` tasks do not wait (their chain overlaps the candles), so small
 //!   scans lose no time and big scans spend no rate budget on symbols that fail.
+//!   A chain stored today (same source, same trading day) is not fetched: its choice was made
+//!   when the prices arrived ([`cached`]) and its task only waits for the verdict.
 //! - Quotes: ATM call and put of the chosen expiration, as DXLink `Quote` events on the pool's
 //!   connections (no REST request, no rate budget); when a chain names no streamer symbols, by
 //!   `/market-data/by-type`, batched (chains that finish together share one request).
 
 mod cache;
+mod cached;
 mod candles;
 mod chains;
 mod quotes;
+
+pub use cache::{Count, ScanCache};
+pub(crate) use cached::prepare_stored_chains;
 
 use super::metrics::Background;
 use super::Ctx;
@@ -39,19 +47,20 @@ pub(super) enum CandleVerdict {
 }
 
 /// A symbol's ATM pair to quote: REST symbols (for `/market-data/by-type`) and, when the chain has
-/// them, DXLink streamer symbols.
+/// them, DXLink streamer symbols (and, for a stored chain, their quotes already under way).
 pub(super) struct AtmPair {
     pub(super) index: usize,
     pub(super) call: InstrumentRef,
     pub(super) put: InstrumentRef,
     pub(super) streamers: Option<(String, String)>,
+    pub(super) prequoted: Option<cached::Prequoted>,
 }
 
 /// Run stage 5 for every active symbol.
 pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     let survivors = ctx.board.active();
     if survivors.is_empty() {
-        bg.pool.abort();
+        bg.pool_task.abort();
         return;
     }
     ctx.progress.set_message("enrich");
@@ -68,11 +77,7 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
         receivers.push((i, rx));
     }
     // The pool has been connecting since the quote token arrived (long before the metrics ended).
-    let pool: Result<Arc<CandlePool>, String> = match bg.pool.await {
-        Ok(Ok(p)) => Ok(Arc::new(p)),
-        Ok(Err(e)) => Err(e),
-        Err(e) => Err(format!("DXLink pool task failed: {e}")),
-    };
+    let pool: Result<Arc<CandlePool>, String> = bg.pool.clone().await;
     let candles = tokio::spawn(candles::candles(
         ctx.clone(),
         pool.clone(),
@@ -108,6 +113,7 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     let mut tasks = JoinSet::new();
     for (i, rx, p) in predicted {
         let early = p.unwrap_or(small);
+        let price = ctx.board.with(i, |s| s.fields.price);
         tasks.spawn(chains::chain(
             ctx.clone(),
             i,
@@ -115,6 +121,7 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
             early.then(|| speculative.clone()),
             qtx.clone(),
             in_flight.clone(),
+            cached::take(ctx, i, price),
         ));
     }
     drop(qtx);
@@ -124,8 +131,12 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     }
     let chain_requests = endpoint_delta(&chains_before, &ctx.client.counters(), "chains");
     chains_g.end(fetched, chain_requests);
+    // The chains fetched are written while the last quotes come in.
+    let c = ctx.clone();
+    let store = tokio::spawn(async move { c.cache.store_chains().await });
     let _ = candles.await;
     let _ = quotes.await;
+    let _ = store.await;
     if let (Ok(p), Ok(mut last)) = (&pool, ctx.dx_stats.lock()) {
         *last = Some(p.stats());
     }

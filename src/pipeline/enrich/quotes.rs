@@ -85,14 +85,23 @@ pub(super) async fn quotes(
     }
 }
 
-/// Quote one ATM pair over DXLink (`Quote` events on the pool's connections). A pair that DXLink
-/// could not quote in time (a dropped socket, a slow feed) is asked for once over REST
-/// (`/market-data/by-type`), so a flaky feed costs time, not the symbol.
-async fn quote_dxlink(ctx: Arc<Ctx>, pool: Arc<CandlePool>, job: AtmPair) {
+/// Quote one ATM pair over DXLink (`Quote` events on the pool's connections; for a stored chain,
+/// the quotes started when the price was known). A pair that DXLink could not quote in time (a
+/// dropped socket, a slow feed) is asked for once over REST (`/market-data/by-type`), so a flaky
+/// feed costs time, not the symbol.
+async fn quote_dxlink(ctx: Arc<Ctx>, pool: Arc<CandlePool>, mut job: AtmPair) {
     let Some((call, put)) = job.streamers.clone() else {
         return;
     };
-    let quotes = pool.quotes_all(vec![call.clone(), put.clone()]).await;
+    // A stored chain's pair was asked for as soon as the price was known.
+    let early = match job.prequoted.take() {
+        Some(h) => h.await.ok().flatten(),
+        None => None,
+    };
+    let quotes = match early {
+        Some(q) => q,
+        None => pool.quotes_all(vec![call.clone(), put.clone()]).await,
+    };
     let side = |s: &str| match quotes.get(s) {
         Some(Ok(q)) => Ok((q.bid, q.ask)),
         Some(Err(e)) => Err(e.to_string()),
