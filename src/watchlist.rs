@@ -15,6 +15,15 @@ pub const DEFAULT_CSV: &str = include_str!("../config/watchlists/default.csv");
 /// How the built-in watchlist is named in messages and in the JSON `meta.watchlist`.
 pub const DEFAULT_NAME: &str = "config/watchlists/default.csv";
 
+/// Header cells that name the symbol column (any case): `symbol`, or `ticker` as many broker and
+/// spreadsheet exports write it. A header row is never taken for a symbol (a `ticker` header once
+/// became a symbol TICKER).
+fn is_symbol_header(cell: &str) -> bool {
+    ["symbol", "ticker"]
+        .iter()
+        .any(|h| cell.eq_ignore_ascii_case(h))
+}
+
 /// Longest symbol accepted (futures roots and share classes included).
 const MAX_LEN: usize = 12;
 
@@ -109,8 +118,9 @@ impl Watchlist {
                 continue;
             }
             if column.is_none() {
-                // The first row decides: a `symbol` header, or data in the first column.
-                if let Some(i) = header.iter().position(|h| h.eq_ignore_ascii_case("symbol")) {
+                // The first row decides: a header naming the symbol column (`symbol`, or `ticker`
+                // as many exports write it), or data in the first column.
+                if let Some(i) = header.iter().position(|h| is_symbol_header(h)) {
                     column = Some(i);
                     continue;
                 }
@@ -332,6 +342,11 @@ mod tests {
         assert_eq!(w.duplicates, 2);
         let w = Watchlist::parse("name,Symbol\nApple,AAPL\nTesla,TSLA\n", "w.csv").unwrap();
         assert_eq!(w.symbols, vec!["AAPL", "TSLA"]);
+        // A `ticker` header names the column too, and is never a symbol itself.
+        let w = Watchlist::parse("Ticker,Weight\nAAPL,0.5\nMSFT,0.5\n", "w.csv").unwrap();
+        assert_eq!(w.symbols, vec!["AAPL", "MSFT"]);
+        let w = Watchlist::parse("ticker\nspy\n", "w.csv").unwrap();
+        assert_eq!(w.symbols, vec!["SPY"]);
         let w = Watchlist::parse("spy\r\nqqq\r\n", "w.csv").unwrap();
         assert_eq!(w.symbols, vec!["SPY", "QQQ"]);
         assert_eq!(w.first(Some(1)), ["SPY"]);

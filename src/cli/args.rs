@@ -71,7 +71,7 @@ pub struct ScreenArgs {
     /// Print CSV (one row per candidate) instead of a table.
     #[arg(long)]
     pub csv: bool,
-    /// Watchlist CSV: first column, or a `symbol` column; `#` comments. Default: the built-in list.
+    /// Watchlist CSV: first column, or a `symbol` (or `ticker`) column; `#` comments. Default: the built-in list.
     #[arg(long, value_name = "FILE", conflicts_with = "symbols")]
     pub watchlist: Option<PathBuf>,
     /// Scan these symbols instead of a watchlist.
