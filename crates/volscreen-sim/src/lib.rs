@@ -26,7 +26,7 @@ use volscreen_core::date::Date;
 /// (prices, paths, metrics, chains, quotes). Caches of clients key demo data by it, so that data
 /// cached from an older market is never served as this one's. `tests/sim/sim_market/revision.rs`
 /// holds a fingerprint of the market's output and fails until both are updated together.
-pub const MARKET_REVISION: u32 = 2;
+pub const MARKET_REVISION: u32 = 3;
 
 pub use auth::{DemoCredentials, DEMO_SECRET};
 pub use faults::Faults;

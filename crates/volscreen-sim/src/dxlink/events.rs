@@ -395,8 +395,9 @@ impl<'a> QuoteEvent<'a> {
             time: q.updated_at_ms,
             bid: q.bid.unwrap_or(f64::NAN),
             ask: q.ask.unwrap_or(f64::NAN),
-            bid_size: 100.0,
-            ask_size: 100.0,
+            // The by-type row's sizes: one book per instrument and session.
+            bid_size: q.bid_size,
+            ask_size: q.ask_size,
         }
     }
 }

@@ -75,6 +75,8 @@ pub fn equity_chain(
         root_symbol: root,
         option_chain_type: "Standard",
         shares_per_contract: 100,
+        // The ticks the chain's quotes are on (`Market::quote` prices them with this quoting).
+        tick_sizes: super::quotes::equity_quoting(symbol, rating).tick_sizes(),
         expirations,
     }
 }
@@ -96,6 +98,10 @@ pub fn product_info(p: &Product) -> FuturesProduct {
         product_type: p.product_type,
         cash_settled: p.cash_settled,
         option_root: p.option_root.to_string(),
+        // The ticks the product's option quotes are on (`Market::quote` prices them with this
+        // quoting).
+        option_tick_sizes: super::quotes::futures_quoting(p.code, p.tick, Some(p.liquidity))
+            .tick_sizes(),
     }
 }
 

@@ -5,7 +5,9 @@
 //! (1 to about 25 as the volume goes from thin to the busiest names, as the recorded by-type rows
 //! show after the close), futures contracts 1 to about 40, options contracts 1 to several hundred
 //! (near the money on liquid names). Indices have no book: both sizes are 0. Each size is drawn by
-//! hash of the symbol and the quote's session, so it is stable for a date and differs across dates.
+//! hash of the instrument and the quote's session, so it is stable for a date and differs across
+//! dates; `Market::quote` puts them in the [`Quote`], where the REST rows and the DXLink `Quote`
+//! events read them.
 
 use super::Quote;
 use crate::rng::unit;
@@ -17,8 +19,9 @@ const MAX_FUTURES: f64 = 40.0;
 const MAX_OPTIONS: f64 = 800.0;
 
 /// The (bid, ask) sizes of `q`, whole numbers ≥ 1 (both 0 for an index or a quote without a
-/// bid and an ask).
-pub fn quote_sizes(q: &Quote) -> (f64, f64) {
+/// bid and an ask), drawn by hash of `instrument` (the quoted instrument's one name, whatever
+/// form `q.symbol` names it in) and the quote's session.
+pub fn quote_sizes(instrument: &str, q: &Quote) -> (f64, f64) {
     if q.bid.is_none() || q.ask.is_none() || q.instrument_type == "Index" {
         return (0.0, 0.0);
     }
@@ -32,7 +35,7 @@ pub fn quote_sizes(q: &Quote) -> (f64, f64) {
     };
     let session = Date::from_epoch_ms(q.updated_at_ms).to_string();
     let draw = |side: &str| {
-        let u = unit(&q.symbol, &format!("{side}-size {session}"));
+        let u = unit(instrument, &format!("{side}-size {session}"));
         (1.0 + u * depth).floor()
     };
     (draw("bid"), draw("ask"))
@@ -59,6 +62,8 @@ mod tests {
             volume,
             year_low: None,
             year_high: None,
+            bid_size: 0.0,
+            ask_size: 0.0,
             updated_at_ms: 1_700_000_000_000,
         }
     }
@@ -68,7 +73,10 @@ mod tests {
         let n = 400;
         (0..n)
             .map(|i| {
-                let (b, a) = quote_sizes(&quote(&format!("S{i}"), kind, Some(volume)));
+                let (b, a) = quote_sizes(
+                    &format!("S{i}"),
+                    &quote(&format!("S{i}"), kind, Some(volume)),
+                );
                 assert!(b >= 1.0 && a >= 1.0 && b.fract() == 0.0 && a.fract() == 0.0);
                 b + a
             })
@@ -86,17 +94,17 @@ mod tests {
 
     #[test]
     fn indices_have_no_book_and_draws_are_stable() {
-        assert_eq!(quote_sizes(&quote("SPX", "Index", None)), (0.0, 0.0));
+        assert_eq!(quote_sizes("SPX", &quote("SPX", "Index", None)), (0.0, 0.0));
         let mut q = quote("AAPL", "Equity", Some(4e7));
         q.bid = None;
-        assert_eq!(quote_sizes(&q), (0.0, 0.0));
+        assert_eq!(quote_sizes("AAPL", &q), (0.0, 0.0));
         let q = quote("AAPL", "Equity", Some(4e7));
-        assert_eq!(quote_sizes(&q), quote_sizes(&q.clone()));
+        assert_eq!(quote_sizes("AAPL", &q), quote_sizes("AAPL", &q.clone()));
         let sizes: std::collections::BTreeSet<u64> = (0..30)
             .map(|d| {
                 let mut x = q.clone();
                 x.updated_at_ms += d * 86_400_000;
-                quote_sizes(&x).0 as u64
+                quote_sizes("AAPL", &x).0 as u64
             })
             .collect();
         assert!(sizes.len() > 3, "sizes vary across sessions: {sizes:?}");

@@ -109,6 +109,11 @@ pub struct Quote {
     pub volume: Option<f64>,
     pub year_low: Option<f64>,
     pub year_high: Option<f64>,
+    /// Top-of-book sizes ([`quote_sizes`]), drawn for the instrument whatever form it is named in
+    /// (OCC or streamer symbol, `/ESZ6` or `/ESZ26:XCME`, a root or its active contract), so a
+    /// by-type row and a DXLink `Quote` event say the same; 0 for an index.
+    pub bid_size: f64,
+    pub ask_size: f64,
     pub updated_at_ms: i64,
 }
 
@@ -139,6 +144,16 @@ pub struct Expiration {
     pub strikes: Vec<Strike>,
 }
 
+/// One rule of an option chain's declared tick sizes (the wire's `tick-sizes`): premiums under
+/// `threshold` quote in multiples of `value`; the last rule (no threshold) covers every premium
+/// at or above the previous rule's threshold. A chain declares exactly the ticks its quotes are
+/// on (`Quoting::tick_sizes` in `market/quotes.rs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TickSize {
+    pub value: f64,
+    pub threshold: Option<f64>,
+}
+
 /// An equity, ETF or index option chain (one root; `/option-chains/{symbol}/nested` has one item).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OptionChain {
@@ -147,6 +162,9 @@ pub struct OptionChain {
     /// `Standard`.
     pub option_chain_type: &'static str,
     pub shares_per_contract: u32,
+    /// The ticks of the chain's option quotes: `[0.01]` for SPY, QQQ, IWM; `[0.01 < 3, 0.05]`
+    /// for the penny classes; `[0.05 < 3, 0.10]` for the rest and the cash indices.
+    pub tick_sizes: Vec<TickSize>,
     pub expirations: Vec<Expiration>,
 }
 
@@ -172,6 +190,9 @@ pub struct FuturesProduct {
     pub cash_settled: bool,
     /// Futures option root (`EW` for ES weeklies/monthlies in this model).
     pub option_root: String,
+    /// The ticks of the product's option quotes (`[0.05 < 5, 0.25]` for ES; the product's tick
+    /// for most others): a futures option chain's and a contract's `option-tick-sizes`.
+    pub option_tick_sizes: Vec<TickSize>,
 }
 
 /// One futures contract (`/instruments/futures`).
@@ -358,13 +379,10 @@ impl Market {
         if let Some(u) = self.parse(&s) {
             let p = universe::profile(&u);
             let series = self.series_of(&u);
-            return quotes::underlying_quote(
-                &s,
-                p.class,
-                p.liquidity,
-                p.path.tick,
-                &series.candles,
-            );
+            let q =
+                quotes::underlying_quote(&s, p.class, p.liquidity, p.path.tick, &series.candles)?;
+            // A root quotes its active contract: one book, keyed by the contract.
+            return Some(with_book(q, &self.path_of(&u).0));
         }
         self.equity_option_quote(&s)
     }
@@ -600,18 +618,20 @@ impl Market {
             else {
                 continue;
             };
-            if !exp
+            let Some(listed) = exp
                 .strikes
                 .iter()
-                .any(|k| (k.strike_price - r.strike).abs() < 1e-6)
-            {
+                .find(|k| (k.strike_price - r.strike).abs() < 1e-6)
+            else {
                 continue;
-            }
+            };
+            // The book is the OCC symbol's, whichever form was asked.
+            let occ = if r.call { &listed.call } else { &listed.put };
             let prof = universe::profile(&u);
             let series = self.series_of(&u);
             let reaction = self.next_earnings(&u).map(|e| e.2);
             let price = series.last_close()?;
-            return Some(quotes::option_quote(&quotes::OptionInputs {
+            let q = quotes::option_quote(&quotes::OptionInputs {
                 symbol: s,
                 future: false,
                 call: r.call,
@@ -626,7 +646,8 @@ impl Market {
                     .last()
                     .map(|c| quotes::close_ms(c.time))
                     .unwrap_or(0),
-            }));
+            });
+            return Some(with_book(q, occ));
         }
         None
     }
@@ -651,18 +672,19 @@ impl Market {
             };
             for e in &chain.expirations {
                 for k in &e.strikes {
-                    let call = if collapsed(&k.call) == want || k.call_streamer_symbol == s {
-                        true
-                    } else if collapsed(&k.put) == want || k.put_streamer_symbol == s {
-                        false
-                    } else {
-                        continue;
-                    };
+                    let (call, listed) =
+                        if collapsed(&k.call) == want || k.call_streamer_symbol == s {
+                            (true, &k.call)
+                        } else if collapsed(&k.put) == want || k.put_streamer_symbol == s {
+                            (false, &k.put)
+                        } else {
+                            continue;
+                        };
                     let u = universe::parse(&e.underlying_symbol, self.as_of)?;
                     let series = self.series_of(&u);
                     let root = self.series_of(&Underlying::FutureRoot(p));
                     let prof = universe::profile(&Underlying::FutureRoot(p));
-                    return Some(quotes::option_quote(&quotes::OptionInputs {
+                    let q = quotes::option_quote(&quotes::OptionInputs {
                         symbol: s,
                         future: true,
                         call,
@@ -677,10 +699,22 @@ impl Market {
                             .last()
                             .map(|c| quotes::close_ms(c.time))
                             .unwrap_or(0),
-                    }));
+                    });
+                    // The book is the listed symbol's, whichever form was asked.
+                    return Some(with_book(q, listed));
                 }
             }
         }
         None
     }
+}
+
+/// `q` with its top-of-book sizes drawn for `instrument`, the one name of the quoted instrument
+/// (a stock's symbol, a contract's streamer symbol, an option's OCC or listed futures-option
+/// symbol), so every form of a symbol quotes the same sizes.
+fn with_book(mut q: Quote, instrument: &str) -> Quote {
+    let (bid, ask) = depth::quote_sizes(instrument, &q);
+    q.bid_size = bid;
+    q.ask_size = ask;
+    q
 }

@@ -5,7 +5,7 @@
 //! for the busiest option markets); see [`Quoting`].
 
 use super::options;
-use super::Quote;
+use super::{Quote, TickSize};
 use volscreen_core::candle::Candle;
 use volscreen_core::symbol::AssetClass;
 
@@ -78,6 +78,9 @@ pub fn underlying_quote(
         volume: (class != AssetClass::Index).then_some(last.volume),
         year_low: Some(year_low),
         year_high: Some(year_high),
+        // Set by the market ([`super::depth::quote_sizes`]).
+        bid_size: 0.0,
+        ask_size: 0.0,
         updated_at_ms: close_ms(last.time),
     })
 }
@@ -129,6 +132,29 @@ impl Quoting {
             self.tick_below
         } else {
             self.tick_above
+        }
+    }
+
+    /// The tick sizes a chain declares for these quotes (its `tick-sizes`): one rule when the
+    /// tick is the same at every premium, else the low tick under the threshold and the high one
+    /// from it.
+    pub fn tick_sizes(&self) -> Vec<TickSize> {
+        if self.tick_below == self.tick_above {
+            vec![TickSize {
+                value: self.tick_below,
+                threshold: None,
+            }]
+        } else {
+            vec![
+                TickSize {
+                    value: self.tick_below,
+                    threshold: Some(self.threshold),
+                },
+                TickSize {
+                    value: self.tick_above,
+                    threshold: None,
+                },
+            ]
         }
     }
 }
@@ -188,7 +214,10 @@ pub fn futures_quoting(code: &str, product_tick: f64, rating: Option<u8>) -> Quo
 }
 
 /// Bid and ask around a model option price: `n` whole ticks wide (the quoting's width rounded,
-/// at least one), centred on the price as closely as the tick allows. Always `0 ≤ bid < ask`.
+/// at least one), centred on the price as closely as the tick allows. Each side is on the tick
+/// that applies at its own price, as the exchanges require (and as the chain's `tick-sizes`
+/// declare): a side at or above the threshold is moved outward onto the high tick, so a quote
+/// straddling the threshold is at most one high tick wider. Always `0 ≤ bid < ask`.
 pub fn option_bid_ask(price: f64, q: &Quoting) -> (f64, f64) {
     let price = if price.is_finite() {
         price.max(0.0)
@@ -201,6 +230,20 @@ pub fn option_bid_ask(price: f64, q: &Quoting) -> (f64, f64) {
     // Never a negative (or negative-zero) bid.
     let bid = if bid > 0.0 { bid } else { 0.0 };
     let ask = bid + n * tick;
+    // Ticks are decimal multiples of each other (0.01/0.05, 0.05/0.10, 0.05/0.25 ...) and the
+    // thresholds multiples of the high tick: the nudges keep float noise from moving a price
+    // that is on the grid already.
+    let high = |x: f64| x >= q.threshold - 1e-9 && q.tick_above != q.tick_below;
+    let bid = if high(bid) {
+        ((bid / q.tick_above) + 1e-9).floor() * q.tick_above
+    } else {
+        bid
+    };
+    let ask = if high(ask) {
+        ((ask / q.tick_above) - 1e-9).ceil() * q.tick_above
+    } else {
+        ask
+    };
     (options::clean(bid), options::clean(ask))
 }
 
@@ -270,6 +313,9 @@ pub fn option_quote(i: &OptionInputs) -> Quote {
         volume: Some(volume),
         year_low: None,
         year_high: None,
+        // Set by the market ([`super::depth::quote_sizes`]).
+        bid_size: 0.0,
+        ask_size: 0.0,
         updated_at_ms: i.updated_at_ms,
     }
 }
@@ -333,9 +379,16 @@ mod tests {
                 0.003,
                 0.04,
                 1.0,
+                2.96,
+                2.98,
                 2.99,
+                2.995,
                 3.0,
+                3.01,
+                4.9,
                 4.97,
+                4.99,
+                5.0,
                 5.2,
                 40.0,
                 250.0,
@@ -346,10 +399,9 @@ mod tests {
                     b >= 0.0 && b.is_sign_positive() && b < a,
                     "{p} {q:?}: {b} {a}"
                 );
-                assert!(
-                    on(b, q.tick_below) && on(a, q.tick_below),
-                    "{p} {q:?}: {b} {a}"
-                );
+                // Each side on the tick that applies at its own price (an ask of 3.01 is no
+                // penny-class quote, whatever the bid).
+                assert!(on(b, q.tick(b)) && on(a, q.tick(a)), "{p} {q:?}: {b} {a}");
                 if p.is_finite() && p > 0.01 {
                     assert!(b <= p + 1e-9 && a >= p - 1e-9, "{p} {q:?}: {b} {a}");
                 }
@@ -360,5 +412,44 @@ mod tests {
         assert_eq!(equity_quoting("YXYX", Some(4)).tick(50.0), 0.05);
         assert_eq!(equity_quoting("YXYX", Some(2)).tick(1.0), 0.05);
         assert_eq!(futures_quoting("ES", 0.25, Some(5)).tick(100.0), 0.25);
+    }
+
+    /// The declared tick sizes are the quoting's ticks: a client reading the first rule whose
+    /// threshold is above a price gets the tick that price is on.
+    #[test]
+    fn declared_tick_sizes_are_the_quoting_ticks() {
+        let t = |value: f64, threshold: Option<f64>| TickSize { value, threshold };
+        assert_eq!(equity_quoting("SPY", Some(5)).tick_sizes(), [t(0.01, None)]);
+        assert_eq!(
+            equity_quoting("AAPL", Some(5)).tick_sizes(),
+            [t(0.01, Some(3.0)), t(0.05, None)]
+        );
+        assert_eq!(
+            equity_quoting("SPX", Some(5)).tick_sizes(),
+            [t(0.05, Some(3.0)), t(0.10, None)]
+        );
+        assert_eq!(
+            futures_quoting("ES", 0.25, Some(5)).tick_sizes(),
+            [t(0.05, Some(5.0)), t(0.25, None)]
+        );
+        assert_eq!(
+            futures_quoting("6E", 0.00005, Some(4)).tick_sizes(),
+            [t(0.00005, None)]
+        );
+        for q in [
+            equity_quoting("YXYX", Some(3)),
+            equity_quoting("YXYX", None),
+            futures_quoting("RTY", 0.1, Some(4)),
+            futures_quoting("CL", 0.01, Some(5)),
+        ] {
+            let declared = q.tick_sizes();
+            for p in [0.01, 1.0, 2.99, 3.0, 4.99, 5.0, 80.0] {
+                let rule = declared
+                    .iter()
+                    .find(|r| r.threshold.is_none_or(|x| p < x))
+                    .expect("a rule for every price");
+                assert_eq!(rule.value, q.tick(p), "{q:?} at {p}");
+            }
+        }
     }
 }

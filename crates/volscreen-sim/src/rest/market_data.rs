@@ -3,9 +3,10 @@
 //!
 //! Each type parameter is a list read leniently (see [`super::query`]); more than the profile's
 //! `by_type_max_symbols` symbols in total is a 400. Rows come in request order, one per distinct
-//! symbol the market knows; unknown symbols are absent. A row is the market's quote plus what the
-//! real service adds to it ([`QuoteExtras`]): top-of-book sizes, the previous session, and for
-//! equities and ETFs the beta and dividend of the market's metrics.
+//! symbol the market knows; unknown symbols are absent. A row is the market's quote (with its
+//! top-of-book sizes, the same a DXLink `Quote` event carries) plus what the real service adds to
+//! it ([`QuoteExtras`]): the previous session, and for equities and ETFs the beta and dividend of
+//! the market's metrics.
 
 use super::gate::{self, Endpoint, Reply};
 use super::lists;
@@ -13,7 +14,7 @@ use super::reply::ApiError;
 use super::shape::quotes::{self, QuoteExtras};
 use crate::calendar;
 use crate::latency::ms;
-use crate::market::{quote_sizes, Quote};
+use crate::market::Quote;
 use crate::SimState;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -66,12 +67,9 @@ fn produce(state: &SimState, symbols: &[String]) -> Result<Reply, ApiError> {
 
 /// What the row of `q` says beyond the quote.
 pub fn extras(state: &SimState, q: &Quote) -> QuoteExtras {
-    let (bid_size, ask_size) = quote_sizes(q);
     let session = Date::from_epoch_ms(q.updated_at_ms);
     let equity = q.instrument_type == "Equity";
     QuoteExtras {
-        bid_size,
-        ask_size,
         prev_close_date: calendar::prev_trading_day(session),
         beta: if equity {
             state.market.metrics(&q.symbol).and_then(|m| m.beta)

@@ -2,9 +2,12 @@
 //! `/option-chains/{symbol}/nested` and the flat rows of `/option-chains/{symbol}`.
 //!
 //! Strike prices are strings; `days-to-expiration` and `shares-per-contract` are numbers; every
-//! strike carries its OCC symbols (`call`, `put`) and streamer symbols (`.AAPL260417C200`).
+//! strike carries its OCC symbols (`call`, `put`) and streamer symbols (`.AAPL260417C200`). The
+//! nested item's `tick-sizes` are the ticks the chain's quotes are on (the market's quoting rule:
+//! `[{"value": "0.01"}]` for SPY, `[{"value": "0.05", "threshold": "3.0"}, {"value": "0.1"}]` for
+//! SPX). The flat rows, like the real service's equity option instruments, carry no tick sizes.
 
-use super::{date_time, num, num_str, Row};
+use super::{date_time, num, num_str, tick_sizes, Row, TICK_DECIMALS};
 use crate::market::{Expiration, OptionChain, Strike};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -40,7 +43,7 @@ pub fn nested_item(chain: &OptionChain, class: Option<AssetClass>) -> Value {
         .set("root-symbol", chain.root_symbol.as_str())
         .set("option-chain-type", chain.option_chain_type)
         .set("shares-per-contract", chain.shares_per_contract)
-        .set("tick-sizes", tick_sizes())
+        .set("tick-sizes", tick_sizes(&chain.tick_sizes))
         .set("deliverables", json!([deliverable(chain, class)]))
         .set(
             "expirations",
@@ -79,16 +82,16 @@ pub fn nested_body(chain: &OptionChain, class: Option<AssetClass>, context: &str
                 option_chain_type: chain.option_chain_type,
                 root_symbol: &chain.root_symbol,
                 shares_per_contract: shares,
-                tick_sizes: [
-                    WireTick {
-                        threshold: Some("3.0"),
-                        value: "0.01",
-                    },
-                    WireTick {
-                        threshold: None,
-                        value: "0.05",
-                    },
-                ],
+                tick_sizes: chain
+                    .tick_sizes
+                    .iter()
+                    .filter_map(|t| {
+                        Some(WireTick {
+                            threshold: t.threshold.and_then(|x| num_str(x, TICK_DECIMALS)),
+                            value: num_str(t.value, TICK_DECIMALS)?,
+                        })
+                    })
+                    .collect(),
                 underlying_symbol: underlying,
             }],
         },
@@ -122,7 +125,7 @@ struct WireNested<'a> {
     option_chain_type: &'a str,
     root_symbol: &'a str,
     shares_per_contract: u32,
-    tick_sizes: [WireTick; 2],
+    tick_sizes: Vec<WireTick>,
     underlying_symbol: &'a str,
 }
 
@@ -143,8 +146,8 @@ struct WireDeliverable<'a> {
 #[derive(Serialize)]
 struct WireTick {
     #[serde(skip_serializing_if = "Option::is_none")]
-    threshold: Option<&'static str>,
-    value: &'static str,
+    threshold: Option<String>,
+    value: String,
 }
 
 struct WireExpirations<'a>(&'a [Expiration]);
@@ -203,11 +206,6 @@ struct WireStrike<'a> {
     put_streamer_symbol: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     strike_price: Option<String>,
-}
-
-/// The penny-pilot tick sizes of listed equity options.
-fn tick_sizes() -> Value {
-    json!([{"value": "0.01", "threshold": "3.0"}, {"value": "0.05"}])
 }
 
 fn deliverable(chain: &OptionChain, class: Option<AssetClass>) -> Value {
@@ -321,6 +319,8 @@ pub fn flat_rows(chain: &OptionChain, class: Option<AssetClass>) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::TickSize;
+    use serde_json::json;
 
     fn chain() -> OptionChain {
         let d = Date::from_ymd(2026, 4, 17).unwrap();
@@ -329,6 +329,16 @@ mod tests {
             root_symbol: "AAPL".into(),
             option_chain_type: "Standard",
             shares_per_contract: 100,
+            tick_sizes: vec![
+                TickSize {
+                    value: 0.01,
+                    threshold: Some(3.0),
+                },
+                TickSize {
+                    value: 0.05,
+                    threshold: None,
+                },
+            ],
             expirations: vec![Expiration {
                 expiration_date: d,
                 days_to_expiration: 28,
@@ -356,6 +366,21 @@ mod tests {
         assert_eq!(e["days-to-expiration"], 28);
         assert_eq!(e["strikes"][0]["strike-price"], "172.5");
         assert_eq!(item["deliverables"][0]["deliverable-type"], "Shares");
+        // As recorded in option-chains-nested-AAPL.json.
+        assert_eq!(
+            item["tick-sizes"],
+            json!([{"value": "0.01", "threshold": "3.0"}, {"value": "0.05"}])
+        );
+        let mut spy = chain();
+        spy.tick_sizes = vec![TickSize {
+            value: 0.01,
+            threshold: None,
+        }];
+        // As recorded in option-chains-nested-SPY.json.
+        assert_eq!(
+            nested_item(&spy, Some(AssetClass::Etf))["tick-sizes"],
+            json!([{"value": "0.01"}])
+        );
         let rows = flat_rows(&chain(), Some(AssetClass::Equity));
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0]["option-type"], "C");

@@ -3,10 +3,13 @@
 //!
 //! Shapes follow `instruments-futures-ES.json` and `futures-option-chains-nested-ES.json`:
 //! multipliers and tick sizes as strings, month codes as one-letter strings, streamer symbols with
-//! the exchange code (`/ESZ26:XCME`, `./EW4N23C3990:XCME`).
+//! the exchange code (`/ESZ26:XCME`, `./EW4N23C3990:XCME`). Option tick sizes (a contract's
+//! `option-tick-sizes`, a nested chain expiration's `tick-sizes`) are the ticks the product's
+//! option quotes are on (`[{"value": "0.05", "threshold": "5.0"}, {"value": "0.25"}]` for ES, as
+//! recorded); the flat rows, like the real service's future option instruments, carry none.
 
 use super::chains::strike;
-use super::{date_time, num, Row};
+use super::{date_time, num, tick_sizes, Row, TICK_DECIMALS};
 use crate::market::{Expiration, FutureContract, FuturesOptionChain, FuturesProduct};
 use serde_json::{json, Value};
 
@@ -32,7 +35,7 @@ pub const OPTION_REQUIRED: &[&str] = &[
     "underlying-symbol",
 ];
 
-/// Decimals of multipliers, tick sizes and strikes.
+/// Decimals of multipliers and strikes (tick sizes: [`TICK_DECIMALS`]).
 const DECIMALS: usize = 6;
 
 /// Time of day (UTC) futures stop trading on their last trade date.
@@ -65,7 +68,7 @@ pub fn product(p: &FuturesProduct) -> Value {
         .set("listed-months", months(&p.listed_months))
         .set("active-months", months(&p.active_months))
         .opt("notional-multiplier", num(p.notional_multiplier, DECIMALS))
-        .opt("tick-size", num(p.tick_size, DECIMALS))
+        .opt("tick-size", num(p.tick_size, TICK_DECIMALS))
         .opt("display-factor", num(p.display_factor, DECIMALS))
         .set("streamer-exchange-code", p.streamer_exchange_code)
         .set("small-notional", false)
@@ -91,12 +94,12 @@ pub fn product(p: &FuturesProduct) -> Value {
 /// One `/instruments/futures` row. `roll_target` is the next contract's symbol, if any.
 pub fn contract(c: &FutureContract, p: &FuturesProduct, roll_target: Option<&str>) -> Value {
     let stops = date_time(c.last_trade_date, FUTURES_STOP);
-    let tick = json!([{ "value": num(p.tick_size, DECIMALS) }]);
+    let tick = json!([{ "value": num(p.tick_size, TICK_DECIMALS) }]);
     Row::new()
         .set("symbol", c.symbol.as_str())
         .set("product-code", c.product_code.as_str())
         .opt("contract-size", num(p.notional_multiplier, DECIMALS))
-        .opt("tick-size", num(p.tick_size, DECIMALS))
+        .opt("tick-size", num(p.tick_size, TICK_DECIMALS))
         .opt("notional-multiplier", num(p.notional_multiplier, DECIMALS))
         .set("main-fraction", "0.0")
         .set("sub-fraction", "0.0")
@@ -122,8 +125,8 @@ pub fn contract(c: &FutureContract, p: &FuturesProduct, roll_target: Option<&str
         .set("back-month-first-calendar-symbol", true)
         .set("is-tradeable", true)
         .set("future-product", product(p))
-        .set("tick-sizes", tick.clone())
-        .set("option-tick-sizes", tick)
+        .set("tick-sizes", tick)
+        .set("option-tick-sizes", tick_sizes(&p.option_tick_sizes))
         .done()
 }
 
@@ -187,10 +190,7 @@ fn nested_expiration(e: &Expiration, p: &FuturesProduct) -> Value {
         .set("strike-factor", "1.0")
         .set("stops-trading-at", stops.clone())
         .set("expires-at", stops)
-        .set(
-            "tick-sizes",
-            json!([{ "value": num(p.tick_size, DECIMALS) }]),
-        )
+        .set("tick-sizes", tick_sizes(&p.option_tick_sizes))
         .set("strikes", e.strikes.iter().map(strike).collect::<Vec<_>>())
         .done()
 }
@@ -248,6 +248,7 @@ pub fn option_chain_flat(chain: &FuturesOptionChain) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::TickSize;
     use volscreen_core::date::Date;
 
     fn es() -> FuturesProduct {
@@ -266,6 +267,16 @@ mod tests {
             product_type: "Financial",
             cash_settled: true,
             option_root: "EW".into(),
+            option_tick_sizes: vec![
+                TickSize {
+                    value: 0.05,
+                    threshold: Some(5.0),
+                },
+                TickSize {
+                    value: 0.25,
+                    threshold: None,
+                },
+            ],
         }
     }
 
@@ -297,5 +308,11 @@ mod tests {
         assert_eq!(rows[0]["future-product"]["listed-months"][0], "H");
         assert_eq!(rows[0]["notional-multiplier"], "50.0");
         assert_eq!(rows[0]["product-group"], "CME_ES");
+        assert_eq!(rows[0]["tick-sizes"], json!([{"value": "0.25"}]));
+        assert_eq!(
+            rows[0]["option-tick-sizes"],
+            json!([{"value": "0.05", "threshold": "5.0"}, {"value": "0.25"}]),
+            "as recorded in instruments-futures-ES.json"
+        );
     }
 }

@@ -11,8 +11,12 @@ pub mod metrics;
 pub mod quotes;
 pub mod watchlists;
 
+use crate::market::TickSize;
 use serde_json::{json, Map, Value};
 use volscreen_core::date::{rfc3339_ms, Date};
+
+/// Decimals of tick sizes: enough for the finest futures ticks (/6J 0.0000005, /ZT 1/256).
+pub const TICK_DECIMALS: usize = 10;
 
 /// `v` with at most `decimals` decimals, trailing zeros trimmed but one kept (`"60.0"`), as the
 /// real service writes its string numbers. `None` for NaN and infinities.
@@ -40,6 +44,21 @@ pub fn num_str(v: f64, decimals: usize) -> Option<String> {
 /// A string number (see [`num_str`]); `None` when not finite.
 pub fn num(v: f64, decimals: usize) -> Option<Value> {
     num_str(v, decimals).map(Value::String)
+}
+
+/// A `tick-sizes` list as the recorded chains write it: `[{"value": "0.01", "threshold": "3.0"},
+/// {"value": "0.05"}]`, or `[{"value": "0.01"}]` when one tick covers every price.
+pub fn tick_sizes(ticks: &[TickSize]) -> Value {
+    ticks
+        .iter()
+        .map(|t| {
+            Row::new()
+                .opt("value", num(t.value, TICK_DECIMALS))
+                .opt("threshold", t.threshold.and_then(|x| num(x, TICK_DECIMALS)))
+                .done()
+        })
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// An RFC 3339 timestamp with milliseconds for an epoch millisecond.

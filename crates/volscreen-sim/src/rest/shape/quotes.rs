@@ -31,14 +31,14 @@ pub const REQUIRED: &[&str] = &[
     "halt-end-time",
 ];
 
-/// Decimals of price strings.
-const PRICE: usize = 4;
+/// Decimals of price strings: enough for the finest ticks (/6J 0.0000005, 6E options 0.00005;
+/// the market's prices sit on a 1e-7 grid), trailing zeros trimmed (`"210.14"`).
+const PRICE: usize = 7;
 
-/// What a by-type row says beyond the market's quote.
+/// What a by-type row says beyond the market's quote (whose top-of-book sizes are the ones a
+/// DXLink `Quote` event of the instrument carries).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuoteExtras {
-    pub bid_size: f64,
-    pub ask_size: f64,
     /// The session before the quote's.
     pub prev_close_date: Date,
     /// Equities and ETFs: beta against SPY.
@@ -84,9 +84,9 @@ pub fn row(q: &Quote, x: &QuoteExtras) -> Value {
         .set("instrument-type", q.instrument_type)
         .set("updated-at", timestamp(q.updated_at_ms))
         .opt("bid", price(q.bid))
-        .opt("bid-size", num(x.bid_size, 1))
+        .opt("bid-size", num(q.bid_size, 1))
         .opt("ask", price(q.ask))
-        .opt("ask-size", num(x.ask_size, 1))
+        .opt("ask-size", num(q.ask_size, 1))
         .opt("mid", price(q.mid))
         .opt("mark", price(q.mark))
         .opt("last", price(q.last))
@@ -139,14 +139,14 @@ mod tests {
             volume: None,
             year_low: Some(4000.0),
             year_high: Some(5100.0),
+            bid_size: 0.0,
+            ask_size: 0.0,
             updated_at_ms: 1_700_000_000_000,
         }
     }
 
     fn extras() -> QuoteExtras {
         QuoteExtras {
-            bid_size: 0.0,
-            ask_size: 0.0,
             prev_close_date: Date::from_ymd(2023, 11, 13).unwrap(),
             beta: Some(1.2),
             dividend: None,
@@ -178,7 +178,7 @@ mod tests {
         q.close = Some(70.0);
         let mut x = extras();
         x.dividend = Some((0.51, 4));
-        x.bid_size = 3.0;
+        q.bid_size = 3.0;
         let r = row(&q, &x);
         assert_eq!(r["beta"], "1.2");
         assert_eq!(r["dividend-amount"], "0.51");

@@ -267,3 +267,107 @@ async fn quotes_arrive_after_the_one_event_snapshot_latency_and_unknown_options_
     assert!(!all_quoted.contains(&unknown.as_str()), "{}", c.dump());
     assert!(c.of_type("ERROR", None).is_empty(), "{}", c.dump());
 }
+
+/// A DXLink `Quote` event carries the sizes the by-type row of the same instrument serves, in
+/// whichever form each side names it: a stock, an index (no book: 0), a futures contract by its
+/// streamer symbol (`/ESM26:XCME`; over REST `/ESM6`, and the root `/ES`, which quotes it), an
+/// equity option by its streamer symbol (OCC over REST) and a futures option by its streamer
+/// symbol (`./EWM26C6000:XCME`; `./ESM6 EWM6  260618C6000` over REST).
+#[tokio::test]
+async fn quote_sizes_are_the_by_type_rows_sizes() {
+    use crate::sim_rest::{f, get, items, login};
+    let server = market(options()).await;
+    let m = &server.state.market;
+    let es = m
+        .futures_contracts("ES")
+        .into_iter()
+        .find(|c| c.active_month)
+        .expect("an active ES contract");
+    let chain = m.option_chain("AAPL").expect("AAPL chain");
+    let strikes = &chain.expirations[chain.expirations.len() / 2].strikes;
+    let k = &strikes[strikes.len() / 2];
+    let fchain = m.futures_option_chain("ES").expect("ES options");
+    let fstrikes = &fchain.expirations[0].strikes;
+    let fk = &fstrikes[fstrikes.len() / 2];
+    // (DXLink symbol, the REST symbols of the same instrument)
+    let pairs: Vec<(String, Vec<String>)> = vec![
+        ("AAPL".into(), vec!["AAPL".into()]),
+        ("SPY".into(), vec!["SPY".into()]),
+        ("SPX".into(), vec!["SPX".into()]),
+        (
+            es.streamer_symbol.clone(),
+            vec![es.symbol.clone(), "/ES".into()],
+        ),
+        (k.call_streamer_symbol.clone(), vec![k.call.clone()]),
+        (k.put_streamer_symbol.clone(), vec![k.put.clone()]),
+        (fk.call_streamer_symbol.clone(), vec![fk.call.clone()]),
+    ];
+
+    let mut c = authorized(&server).await;
+    c.open_channel(1, "AUTO").await;
+    c.feed_setup(
+        1,
+        json!({"acceptDataFormat": "COMPACT", "acceptEventFields": {"Quote":
+            ["eventType", "eventSymbol", "bidPrice", "askPrice", "bidSize", "askSize"]}}),
+    )
+    .await;
+    c.recv_until(|m| m["type"] == "FEED_CONFIG").await;
+    let add: Vec<Value> = pairs
+        .iter()
+        .map(|(s, _)| json!({"type": "Quote", "symbol": s}))
+        .collect();
+    c.send(json!({"type": "FEED_SUBSCRIPTION", "channel": 1, "add": add}))
+        .await;
+    let mut events = BTreeMap::new();
+    while events.len() < pairs.len() {
+        c.recv_until(|m| m["type"] == "FEED_DATA").await;
+        for e in &c.log.last().expect("logged").events {
+            events.insert(
+                e["eventSymbol"].as_str().unwrap_or("").to_string(),
+                e.clone(),
+            );
+        }
+    }
+    assert!(c.of_type("ERROR", None).is_empty(), "{}", c.dump());
+
+    let token = login(&server).await;
+    let enc = |s: &String| s.replace(' ', "%20");
+    let q = format!(
+        "/market-data/by-type?equity=AAPL,SPY&index=SPX&future={},/ES\
+         &equity-option={},{}&future-option={}",
+        es.symbol,
+        enc(&k.call),
+        enc(&k.put),
+        enc(&fk.call)
+    );
+    let (status, body) = get(&server, &token, &q).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let rows: BTreeMap<String, Value> = items(&body)
+        .iter()
+        .map(|r| (r["symbol"].as_str().unwrap().to_string(), r.clone()))
+        .collect();
+    let mut sizes = Vec::new();
+    for (dx, rest) in &pairs {
+        let e = &events[dx.as_str()];
+        let got = (double(e, "bidSize"), double(e, "askSize"));
+        sizes.push(got);
+        for r in rest {
+            let row = rows
+                .get(r)
+                .unwrap_or_else(|| panic!("{r} has a by-type row: {body}"));
+            let want = (f(&row["bid-size"]), f(&row["ask-size"]));
+            assert_eq!(got, want, "{dx} over DXLink, {r} over REST");
+            if let Some(bid) = row.get("bid") {
+                assert_eq!(double(e, "bidPrice"), f(bid), "{dx}: the same quote");
+                assert_eq!(double(e, "askPrice"), f(&row["ask"]), "{dx}");
+            }
+        }
+    }
+    assert_eq!(sizes[2], (0.0, 0.0), "an index has no book");
+    assert!(
+        sizes
+            .iter()
+            .any(|s| *s != (100.0, 100.0) && *s != (0.0, 0.0)),
+        "sizes are drawn, not fixed: {sizes:?}"
+    );
+}

@@ -364,3 +364,49 @@ async fn five_hundred_symbols_stream_quickly_on_one_connection() {
     assert_eq!(stat(&server, "snapshots"), 500);
     assert!(candles > 500 * 500, "{candles} candles");
 }
+
+/// The DXLink side of `sim_rest::unknown`: a made-up ticker, a typo, a CSV header and a month
+/// the product does not list get the empty-history form for their candles (in either case) and
+/// no `Quote` or `Summary` event.
+#[tokio::test]
+async fn unknown_tickers_get_the_empty_history_and_no_quotes() {
+    let server = market(options()).await;
+    let mut c = authorized(&server).await;
+    c.open_channel(1, "AUTO").await;
+    c.feed_setup(1, json!({"acceptDataFormat": "COMPACT"}))
+        .await;
+    let unknown = ["XYZFOO", "APPL", "TICKER", "/ESF7", "appl", "/esf7"];
+    let candles: Vec<String> = unknown.iter().map(|s| format!("{s}{{=1d}}")).collect();
+    let subs: Vec<(&str, i64)> = candles.iter().map(|s| (s.as_str(), 0)).collect();
+    c.add_candles(1, &subs).await;
+    let add: Vec<Value> = unknown
+        .iter()
+        .flat_map(|s| {
+            [
+                json!({"type": "Quote", "symbol": s}),
+                json!({"type": "Summary", "symbol": s}),
+            ]
+        })
+        .collect();
+    c.send(json!({"type": "FEED_SUBSCRIPTION", "channel": 1, "add": add}))
+        .await;
+    let names: Vec<&str> = candles.iter().map(String::as_str).collect();
+    let snaps = c.collect_snapshots(1, &names).await;
+    for name in &names {
+        assert_empty_history(name, &snaps[*name]);
+    }
+    while c.recv_for(Duration::from_millis(300)).await.is_some() {}
+    for ty in ["Quote", "Summary"] {
+        let sent: Vec<_> = c
+            .log
+            .iter()
+            .filter(|r| r.event_type.as_deref() == Some(ty))
+            .collect();
+        assert!(
+            sent.is_empty(),
+            "{ty} events for unknown tickers: {}",
+            c.dump()
+        );
+    }
+    assert!(c.of_type("ERROR", None).is_empty(), "{}", c.dump());
+}

@@ -9,7 +9,7 @@
 use super::{date, watchlist, AS_OF};
 use volscreen_core::date::Date;
 use volscreen_core::symbol::AssetClass;
-use volscreen_sim::market::{Expiration, Market, Quote};
+use volscreen_sim::market::{Expiration, Market, Quote, TickSize};
 
 /// The model's rate (docs/demo-market.md: r = 4 %, continuous).
 const RATE: f64 = 0.04;
@@ -168,29 +168,60 @@ fn atm_spread_report() {
     }
 }
 
+/// The tick declared rules give at `price`: the first rule whose threshold is above it.
+fn declared_tick(rules: &[TickSize], price: f64) -> f64 {
+    rules
+        .iter()
+        .find(|r| r.threshold.is_none_or(|t| price < t))
+        .map(|r| r.value)
+        .expect("a rule for every price")
+}
+
 #[test]
 fn option_quotes_sit_on_the_exchange_ticks() {
     let m = Market::new(date(AS_OF));
     let on = |x: f64, tick: f64| ((x / tick) - (x / tick).round()).abs() < 1e-6;
-    // (symbol, tick below $3, tick from $3)
-    for (s, below, above) in [
-        ("SPY", 0.01, 0.01),
-        ("SPX", 0.05, 0.10),
-        ("AAPL", 0.01, 0.05),
+    // Each side of every quote on the tick its chain declares at that side's price.
+    let check = |sym: &str, rules: &[TickSize]| {
+        let q = m.quote(sym).expect("quote");
+        let (b, a) = bid_ask(&q);
+        assert!(b >= 0.0 && b < a, "{sym}: {b} {a}");
+        assert!(b.is_sign_positive(), "{sym}: bid {b}");
+        assert!(on(b, declared_tick(rules, b)), "{sym}: bid {b} ({rules:?})");
+        assert!(on(a, declared_tick(rules, a)), "{sym}: ask {a} ({rules:?})");
+    };
+    let rule = |value: f64, threshold: Option<f64>| TickSize { value, threshold };
+    // (symbol, declared ticks): SPY pennies everywhere, SPX nickels and dimes, AAPL pennies
+    // under $3 and nickels from $3, a thin name nickels and dimes.
+    for (s, want) in [
+        ("SPY", vec![rule(0.01, None)]),
+        ("SPX", vec![rule(0.05, Some(3.0)), rule(0.10, None)]),
+        ("AAPL", vec![rule(0.01, Some(3.0)), rule(0.05, None)]),
+        ("KO", vec![rule(0.01, Some(3.0)), rule(0.05, None)]),
+        ("BLNK", vec![rule(0.05, Some(3.0)), rule(0.10, None)]),
     ] {
         let chain = m.option_chain(s).expect(s);
+        assert_eq!(chain.tick_sizes, want, "{s}");
         for e in chain.expirations.iter().take(8) {
             for k in &e.strikes {
-                for sym in [&k.call, &k.put] {
-                    let q = m.quote(sym).expect("quote");
-                    let (b, a) = bid_ask(&q);
-                    assert!(b >= 0.0 && b < a, "{sym}: {b} {a}");
-                    assert!(b.is_sign_positive(), "{sym}: bid {b}");
-                    assert!(on(b, below) && on(a, below), "{sym}: {b} {a}");
-                    if b >= 3.0 {
-                        assert!(on(b, above) && on(a, above), "{sym}: {b} {a}");
-                    }
-                }
+                check(&k.call, &chain.tick_sizes);
+                check(&k.put, &chain.tick_sizes);
+            }
+        }
+    }
+    // Futures options: the product's option ticks (ES 0.05 under 5 points, 0.25 from 5).
+    for (code, want) in [
+        ("ES", vec![rule(0.05, Some(5.0)), rule(0.25, None)]),
+        ("CL", vec![rule(0.01, None)]),
+        ("ZB", vec![rule(1.0 / 64.0, None)]),
+        ("6E", vec![rule(0.00005, None)]),
+    ] {
+        let chain = m.futures_option_chain(code).expect(code);
+        assert_eq!(chain.product.option_tick_sizes, want, "{code}");
+        for e in chain.expirations.iter().take(4) {
+            for k in &e.strikes {
+                check(&k.call, &chain.product.option_tick_sizes);
+                check(&k.put, &chain.product.option_tick_sizes);
             }
         }
     }

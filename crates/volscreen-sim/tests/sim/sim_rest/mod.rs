@@ -3,8 +3,10 @@
 //! recorded responses in the workspace's `tests/fixtures/tastytrade/`), fixture mode and `/__sim/stats`.
 //!
 //! This file holds the suite's shared helpers (a market on a loopback port, login, authenticated
-//! GETs, the recorded fixtures); the tests are in [`auth`], [`gate`], [`endpoints`], [`shapes`],
-//! [`by_type`], [`metrics_fields`], [`term_structure`], [`watchlists`] and [`fixtures`].
+//! GETs, the recorded fixtures; `sim_dxlink` uses the REST ones to compare the feed with the
+//! by-type rows); the tests are in [`auth`], [`gate`], [`endpoints`], [`shapes`], [`by_type`],
+//! [`metrics_fields`], [`term_structure`], [`ticks`], [`unknown`], [`watchlists`] and
+//! [`fixtures`].
 
 mod auth;
 mod by_type;
@@ -14,6 +16,8 @@ mod gate;
 mod metrics_fields;
 mod shapes;
 mod term_structure;
+mod ticks;
+mod unknown;
 mod watchlists;
 
 use reqwest::StatusCode;
@@ -48,7 +52,7 @@ fn http() -> reqwest::Client {
 }
 
 /// A successful refresh-token grant; returns the access token.
-async fn login(srv: &SimServer) -> String {
+pub(crate) async fn login(srv: &SimServer) -> String {
     let r = http()
         .post(format!("{}/oauth/token", srv.base_url()))
         .header("User-Agent", UA)
@@ -87,7 +91,7 @@ async fn get_raw(
 }
 
 /// An authenticated GET whose body must be JSON.
-async fn get(srv: &SimServer, token: &str, path_and_query: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(srv: &SimServer, token: &str, path_and_query: &str) -> (StatusCode, Value) {
     let (status, _, text) = get_raw(srv, token, path_and_query).await;
     let body = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{path_and_query}: body is not JSON ({e}): {text}"));
@@ -95,7 +99,7 @@ async fn get(srv: &SimServer, token: &str, path_and_query: &str) -> (StatusCode,
 }
 
 /// `data.items` of a list body.
-fn items(body: &Value) -> &Vec<Value> {
+pub(crate) fn items(body: &Value) -> &Vec<Value> {
     body["data"]["items"].as_array().expect("data.items")
 }
 
@@ -117,7 +121,7 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 }
 
 /// A string number parsed as f64.
-fn f(v: &Value) -> f64 {
+pub(crate) fn f(v: &Value) -> f64 {
     v.as_str()
         .unwrap_or_else(|| panic!("{v} is not a string"))
         .parse()
