@@ -9,8 +9,9 @@
 //!   outcome is computed on arrival (HV, VRP, VTR; the compute stage) and turned into a verdict: does
 //!   the symbol still pass the candle-based filters?
 //! - Chains: one task per survivor waits for its verdict and fetches the chain only if it passes;
-//!   up to `rest.speculative_chains` tasks do not wait (their chain overlaps the candles), so small
-//!   scans lose no time and big scans spend no rate budget on symbols that fail.
+//!   tasks predicted to pass, or with no prediction, do not wait (their chain overlaps the
+//!   candles; at most `rest.speculative_chains` at once), so scans lose no time on likely
+//!   candidates and spend no rate budget on symbols the service's own HV says will fail.
 //!   A chain stored today (same source, same trading day) is not fetched: its choice was made
 //!   when the prices arrived ([`cached`]) and its task only waits for the verdict.
 //! - Quotes: ATM call and put of the chosen expiration, as DXLink `Quote` events on the pool's
@@ -95,11 +96,10 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     ));
     let chains_g = ctx.clock.begin("chains", survivors.len());
     let chains_before = ctx.client.counters();
-    // Symbols predicted to pass take the speculation slots first; symbols without a prediction
-    // too when every survivor fits the budget (a small scan has rate budget to spare); the rest
-    // wait for their candles.
-    let budget = ctx.req.config.rest.speculative_chains;
-    let small = survivors.len() <= budget;
+    // Symbols predicted to pass take the speculation slots first, then symbols without a
+    // prediction (the service sent no HV: a few percent of names, whose chain would otherwise
+    // start only after the last candles and set the scan's end); symbols predicted to fail wait
+    // for their candles. The slots bound how many fetch at once, not how many fetch early.
     // One prediction per survivor, used for the order and for the speculation.
     let mut predicted: Vec<_> = receivers
         .into_iter()
@@ -112,7 +112,7 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     });
     let mut tasks = JoinSet::new();
     for (i, rx, p) in predicted {
-        let early = p.unwrap_or(small);
+        let early = p != Some(false);
         let price = ctx.board.with(i, |s| s.fields.price);
         tasks.spawn(chains::chain(
             ctx.clone(),
