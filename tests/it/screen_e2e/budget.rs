@@ -110,7 +110,7 @@ fn a_budget_that_runs_out_keeps_every_final_verdict() {
                 .any(|x| !x.as_str().unwrap().contains(" unknown ("))
         };
         assert!(
-            failed(&r) && failed(f),
+            failed(r) && failed(f),
             "{sym}: {} vs {}",
             r["reasons"],
             f["reasons"]
