@@ -153,7 +153,7 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
     let outcome = tokio::select! {
         r = stages(ctx.clone()) => r.err().inspect(|f| ctx.board.fail_active(&f.0)),
         _ = tokio::time::sleep(timeout) => {
-            let msg = format!("the --timeout budget of {} s ran out", timeout.as_secs_f64());
+            let msg = format!("the --timeout budget of {} s ran out", seconds(timeout));
             ctx.board.halt(Stage::Timeout, &msg);
             Some(Fatal(msg))
         }
@@ -191,4 +191,26 @@ async fn stages(ctx: Arc<Ctx>) -> Result<(), Fatal> {
     metrics::metrics_and_prefilter(&ctx, &background).await?;
     enrich::enrich(&ctx, background).await;
     Ok(())
+}
+
+/// A duration in seconds as a person typed it: at most millisecond precision, no float noise
+/// (`1.36`, not `1.3599999999999999`; `60`, not `60.000`).
+fn seconds(d: std::time::Duration) -> String {
+    let text = format!("{:.3}", d.as_secs_f64());
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+    use std::time::Duration;
+
+    #[test]
+    fn seconds_print_as_typed() {
+        assert_eq!(seconds(Duration::from_secs_f64(1.36)), "1.36");
+        assert_eq!(seconds(Duration::from_secs(60)), "60");
+        assert_eq!(seconds(Duration::from_secs_f64(0.5)), "0.5");
+        assert_eq!(seconds(Duration::from_secs_f64(2.1)), "2.1");
+        assert_eq!(seconds(Duration::from_millis(1)), "0.001");
+    }
 }
