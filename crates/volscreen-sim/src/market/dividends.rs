@@ -19,8 +19,8 @@ use volscreen_core::date::Date;
 use volscreen_core::symbol::AssetClass;
 
 /// What `/market-metrics` (and the by-type rows) say about a symbol's dividend. A non-payer has
-/// zero amounts and no dates.
-#[derive(Debug, Clone, PartialEq)]
+/// zero amounts and no dates: [`Dividend::default`].
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dividend {
     /// Cash per payment (`dividend-rate-per-share`, by-type `dividend-amount`).
     pub amount: f64,
@@ -182,16 +182,7 @@ pub fn dividend(
         return None;
     }
     let last = candles.last()?;
-    let none = Dividend {
-        amount: 0.0,
-        frequency: 0,
-        annual: 0.0,
-        dividend_yield: 0.0,
-        ex_date: None,
-        next_ex_date: None,
-        pay_date: None,
-        updated_at_ms: 0,
-    };
+    let none = Dividend::default();
     let Some(p) = policy(symbol, class) else {
         return Some(none);
     };

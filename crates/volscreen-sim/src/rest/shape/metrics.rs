@@ -257,16 +257,7 @@ mod tests {
         assert_eq!(r["dividend-next-date"], "2026-05-11");
         assert_eq!(r["dividend-pay-date"], "2026-02-13");
         assert_eq!(r["dividend-updated-at"], "2026-01-26T00:00:00.000Z");
-        let none = Dividend {
-            amount: 0.0,
-            frequency: 0,
-            annual: 0.0,
-            dividend_yield: 0.0,
-            ex_date: None,
-            next_ex_date: None,
-            pay_date: None,
-            updated_at_ms: 0,
-        };
+        let none = Dividend::default();
         let r = row(&sample(), Some(&none));
         assert_eq!(r["dividend-yield"], "0.0");
         assert_eq!(r["dividend-rate-per-share"], "0.0");
