@@ -64,6 +64,10 @@ fn request(symbols: Vec<String>, latency: LatencyProfile, unlimited: bool) -> Sc
         timeout,
         progress: false,
         cache: cache::Mode::Off,
+        remote_list: None,
+        sort: Default::default(),
+        exclude: Default::default(),
+        excluded: Vec::new(),
     }
 }
 

@@ -1,4 +1,5 @@
-//! Configuration: `config/volscreen.toml` (compiled in as the defaults) and `--config FILE` on top.
+//! Configuration: `config/volscreen.toml` (compiled in as the defaults) and, on top, `--config FILE`
+//! or else the user's file at the XDG location ([`user_config_path`]) when there is one.
 //!
 //! A user file has the same shape as the built-in one and may leave any key out: the user's TOML is
 //! merged over the built-in TOML (section by section, key by key; a user profile replaces a built-in
@@ -9,7 +10,8 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -73,6 +75,24 @@ pub struct Thresholds {
     pub vtr_min: f64,
     /// Earnings on or before the chosen expiration are allowed (the `earnings` filter passes).
     pub earnings_allowed: bool,
+    /// Command-line thresholds on fields that have no filter of their own in the profile
+    /// (`--min iv_rank=0.3`); never read from a file.
+    #[serde(skip)]
+    pub extra: Vec<ExtraFilter>,
+}
+
+/// A command-line threshold on a numeric field without a filter of its own in the profile:
+/// `--min iv_rank=0.3` becomes the filter `min_iv_rank` (`screen::bounds` checks it with the
+/// outcomes of every filter). `commands::plan` builds it; names are the screen's column names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraFilter {
+    /// The filter's name: `min_FIELD` or `max_FIELD`.
+    pub name: &'static str,
+    /// The JSON field compared.
+    pub field: &'static str,
+    /// `true`: the value must be at most `limit`; `false`: at least `limit`.
+    pub is_max: bool,
+    pub limit: f64,
 }
 
 /// Score weights and saturation points.
@@ -124,6 +144,29 @@ pub enum ConfigError {
     Invalid { path: String, message: String },
     #[error("unknown profile {name:?} (known: {known})")]
     UnknownProfile { name: String, known: String },
+}
+
+/// Where the user's configuration is looked for when `--config` is not given:
+/// `$XDG_CONFIG_HOME/volscreen/config.toml`, else `$HOME/.config/volscreen/config.toml` (as the
+/// XDG Base Directory specification says, an empty or relative `XDG_CONFIG_HOME` is ignored).
+/// `None` when neither variable gives an absolute directory.
+pub fn user_config_path() -> Option<PathBuf> {
+    user_config_path_in(
+        std::env::var_os("XDG_CONFIG_HOME").as_deref(),
+        std::env::var_os("HOME").as_deref(),
+    )
+}
+
+/// [`user_config_path`] for given values of `XDG_CONFIG_HOME` and `HOME`.
+pub fn user_config_path_in(
+    xdg_config_home: Option<&OsStr>,
+    home: Option<&OsStr>,
+) -> Option<PathBuf> {
+    let absolute = |v: &OsStr| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    xdg_config_home
+        .and_then(absolute)
+        .or_else(|| home.and_then(absolute).map(|h| h.join(".config")))
+        .map(|dir| dir.join("volscreen").join("config.toml"))
 }
 
 fn builtin() -> &'static Config {
@@ -196,6 +239,26 @@ impl Config {
             message: e.to_string(),
         })?;
         Config::parse(&text, &name)
+    }
+
+    /// The built-in configuration with the user's file ([`user_config_path`]) read on top of it,
+    /// with that file's path; `None` when there is no such file. A file that exists but cannot be
+    /// read or is invalid is an error, as with `--config`.
+    pub fn load_user() -> Result<Option<(Config, PathBuf)>, ConfigError> {
+        let Some(path) = user_config_path() else {
+            return Ok(None);
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some((
+                Config::parse(&text, &path.display().to_string())?,
+                path,
+            ))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ConfigError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }),
+        }
     }
 
     /// Parse configuration text (same shape as the built-in file) on top of the built-in values.
@@ -387,6 +450,7 @@ impl Config {
             slippage_max: o.slippage_max.unwrap_or(f.slippage_max),
             vtr_min: o.vtr_min.unwrap_or(f.vtr_min),
             earnings_allowed: o.earnings_allowed.unwrap_or(f.earnings_allowed),
+            extra: Vec::new(),
         })
     }
 
@@ -465,6 +529,33 @@ pub fn locate(text: &str, section: &str, key: &str) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_user_config_is_found_at_the_xdg_location() {
+        let p = |xdg: Option<&str>, home: Option<&str>| {
+            user_config_path_in(xdg.map(OsStr::new), home.map(OsStr::new))
+        };
+        let at = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(
+            p(Some("/x/conf"), Some("/home/u")),
+            at("/x/conf/volscreen/config.toml")
+        );
+        assert_eq!(
+            p(None, Some("/home/u")),
+            at("/home/u/.config/volscreen/config.toml")
+        );
+        // Empty or relative XDG_CONFIG_HOME is ignored (XDG Base Directory specification).
+        assert_eq!(
+            p(Some(""), Some("/home/u")),
+            at("/home/u/.config/volscreen/config.toml")
+        );
+        assert_eq!(
+            p(Some("rel"), Some("/home/u")),
+            at("/home/u/.config/volscreen/config.toml")
+        );
+        assert_eq!(p(None, Some("")), None);
+        assert_eq!(p(None, None), None);
+    }
 
     #[test]
     fn builtin_parses_and_profiles_resolve() {

@@ -9,10 +9,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Screen(args) => commands::screen(args),
+        Command::Watchlists(args) => commands::watchlists(args),
         #[cfg(feature = "demo")]
         Command::Sim {
             command: volscreen::cli::SimCommand::Serve(args),
         } => commands::sim_serve(args),
         Command::Cache { command } => commands::cache(command),
+        Command::Columns => commands::columns(),
+        Command::Completions { shell } => commands::completions(*shell),
+        Command::Man { command } => commands::man(command),
     }
 }

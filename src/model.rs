@@ -288,6 +288,9 @@ pub struct Meta {
     pub show_all: bool,
     /// `--top K`, when given: candidates beyond K were cut from this document.
     pub top: Option<usize>,
+    /// Symbols of the list left out by `--exclude`/`--exclude-class` (not scanned, not counted).
+    #[serde(default)]
+    pub excluded: Vec<String>,
     pub timings: Timings,
 }
 

@@ -5,6 +5,13 @@
 //! upper-cased; `BRK.B` and `brk/b` become `BRK/B`; futures contracts become their roots (`/ESZ6` →
 //! `/ES`); duplicates are removed keeping the first occurrence. A line that is no symbol is an error
 //! naming the file and line — nothing is silently dropped.
+//!
+//! Lists kept at tastytrade (`--watchlist tt:NAME`, `tt-public:NAME`) are fetched by the scan once
+//! it has a client; [`account`] turns their entries into symbols by the same rules.
+
+pub mod account;
+
+pub use account::{RemoteList, Resolved, Unscannable, WatchlistSource};
 
 use crate::symbol;
 use std::borrow::Cow;
@@ -47,6 +54,9 @@ pub enum WatchlistError {
     },
     #[error("{path}: no symbols")]
     Empty { path: String },
+    /// `--watchlist tt:` (or `tt-public:`) without a name.
+    #[error("--watchlist {prefix}: the watchlist name is empty (write {prefix}NAME; a file of that name is read as ./{prefix}...)")]
+    EmptyName { prefix: &'static str },
 }
 
 /// A loaded watchlist.

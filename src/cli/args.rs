@@ -18,8 +18,12 @@ Examples:
   volscreen screen 100                         first 100 symbols of the default watchlist
   volscreen screen 500 --json > scan.json      one JSON document (schema: docs/screen-output.schema.json)
   volscreen screen --symbols AAPL,TSLA --explain
+  volscreen screen --watchlist 'tt:My Watchlist'   a watchlist of your tastytrade account
   volscreen screen 50 --profile broad --top 10
+  volscreen screen 200 --sort iv_rank --min iv_rank=30% --max slippage=0.03 --exclude-class future
   volscreen screen 100 --source demo --as-of 2026-11-20 --latency seed --benchmark
+
+`volscreen columns` explains every column (VRP-S, VRP-T, VTR, the signals).
 
 Without tastytrade credentials (TASTYTRADE_REFRESH_TOKEN, TASTYTRADE_CLIENT_SECRET) the scan runs on
 the built-in demo market. Exit codes: 0 scan completed, 1 scan could not complete (the partial result
@@ -39,6 +43,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan a watchlist for rich options (implied volatility well above realised).
     Screen(Box<ScreenArgs>),
+    /// List the watchlists kept at tastytrade: your private lists (tt:NAME) and the public ones
+    /// (tt-public:NAME), with their number of entries.
+    Watchlists(WatchlistsArgs),
     /// The demo market: a local tastytrade REST API and DXLink feed with synthetic data.
     #[cfg(feature = "demo")]
     Sim {
@@ -50,6 +57,46 @@ pub enum Command {
         #[command(subcommand)]
         command: CacheCommand,
     },
+    /// Explain every column of the table and the CSV: VRP-S, VRP-T, VTR, the signals, ...
+    #[command(after_long_help = super::legend::COLUMNS_LEGEND)]
+    Columns,
+    /// Print a shell completion script to stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of volscreen, or of one of its commands, to stdout.
+    #[command(after_help = MAN_HELP)]
+    Man {
+        /// A command (`screen`, `cache stats`, ...); none: the page of volscreen itself.
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+}
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  volscreen completions bash > ~/.local/share/bash-completion/completions/volscreen
+  volscreen completions zsh > ~/.zfunc/_volscreen      (with fpath+=~/.zfunc before compinit)
+  volscreen completions fish > ~/.config/fish/completions/volscreen.fish
+";
+
+const MAN_HELP: &str = "\
+Examples:
+  volscreen man | man -l -
+  volscreen man screen > ~/.local/share/man/man1/volscreen-screen.1
+";
+
+/// `--color WHEN`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when stdout is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// Where the data comes from.
@@ -72,15 +119,23 @@ pub struct ScreenArgs {
     #[arg(long)]
     pub csv: bool,
     /// Watchlist CSV: first column, or a `symbol` (or `ticker`) column; `#` comments. Default: the built-in list.
-    #[arg(long, value_name = "FILE", conflicts_with = "symbols")]
+    ///
+    /// `tt:NAME` reads your private watchlist at tastytrade, `tt-public:NAME` a tastytrade public
+    /// watchlist (`volscreen watchlists` lists both); a file named like that is read as `./tt:NAME`.
+    #[arg(
+        long,
+        value_name = "FILE|tt:NAME|tt-public:NAME",
+        conflicts_with = "symbols"
+    )]
     pub watchlist: Option<PathBuf>,
-    /// Scan these symbols instead of a watchlist.
+    /// Scan these symbols instead of a watchlist; the table shows each one with its verdict.
     #[arg(long, value_name = "A,B,C")]
     pub symbols: Option<String>,
     /// Filter profile: balanced, broad, high_quality, aggressive, or one from the config.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Configuration file read on top of the built-in config/volscreen.toml.
+    /// Configuration file read on top of the built-in config/volscreen.toml, instead of the user
+    /// config ($XDG_CONFIG_HOME/volscreen/config.toml, else ~/.config/volscreen/config.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Show at most K candidates.
@@ -92,6 +147,33 @@ pub struct ScreenArgs {
     /// List every rejected symbol with each failed filter and its numbers.
     #[arg(long)]
     pub explain: bool,
+    /// Rank candidates by a numeric field, highest first; FIELD:asc for lowest first.
+    ///
+    /// FIELD is any numeric JSON field (iv, iv_rank, iv_percentile, hv20..hv252, vrp_structural,
+    /// vrp_tactical, iv_hv_spread, vtr, price, liquidity_rating, dte, expected_move, slippage,
+    /// days_to_earnings, ...) or score (the default). Unknown values come last either way; ties go
+    /// to the higher score. `rank` and --top follow this order.
+    #[arg(long, value_name = "FIELD[:asc]")]
+    pub sort: Option<String>,
+    /// A minimum on a field, e.g. iv_rank=0.3 or iv_rank=30% (repeatable).
+    ///
+    /// Values in the JSON's units (fractions; 30% means 0.30). A field with a minimum filter in
+    /// the profile (iv_percentile, liquidity_rating, price, vrp_structural, vrp_tactical, vtr)
+    /// gets this threshold instead; any other numeric field gets a filter of its own, min_NAME.
+    #[arg(long = "min", value_name = "NAME=VALUE")]
+    pub min: Vec<String>,
+    /// A maximum on a field, e.g. slippage=0.03 (repeatable; see --min).
+    ///
+    /// slippage's profile threshold is a maximum; on any other field this adds a filter max_NAME
+    /// (also next to a profile minimum: --max iv_percentile=0.9 keeps the profile's minimum).
+    #[arg(long = "max", value_name = "NAME=VALUE")]
+    pub max: Vec<String>,
+    /// Leave these symbols out of the scan (comma list, repeatable).
+    #[arg(long, value_name = "A,B,C")]
+    pub exclude: Vec<String>,
+    /// Leave an asset class out of the scan: equity, etf, index, future (comma list, repeatable).
+    #[arg(long, value_name = "CLASS")]
+    pub exclude_class: Vec<String>,
     /// Data source (default: tastytrade when credentials are set, else demo).
     #[arg(long, value_enum)]
     pub source: Option<SourceArg>,
@@ -131,6 +213,52 @@ pub struct ScreenArgs {
     /// Print the PIPELINE TIMING BREAKDOWN on stderr (also BENCHMARK=1).
     #[arg(long)]
     pub benchmark: bool,
+    /// When to colour the table: auto (stdout is a terminal, NO_COLOR unset or empty, TERM not
+    /// dumb), always, never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// With --csv: fractions (iv, iv_rank, hv30, slippage, ...) as percents, in columns named
+    /// NAME_pct (iv 0.2617 → iv_pct 26.17).
+    #[arg(long, requires = "csv")]
+    pub csv_percent: bool,
+}
+
+const WATCHLISTS_EXAMPLES: &str = "\
+Examples:
+  volscreen watchlists                               your lists and tastytrade's public ones
+  volscreen watchlists --json | jq -r '.watchlists[].watchlist'
+  volscreen screen --watchlist 'tt:My Watchlist'     scan one of them
+  volscreen screen 50 --watchlist 'tt-public:Liquid ETFs' --json
+
+Without tastytrade credentials the demo market's lists are shown. Exit codes: 0 listed, 1 a kind of
+list could not be had (the other is still printed), 2 usage error.
+";
+
+/// `volscreen watchlists`.
+#[derive(Debug, Args)]
+#[command(after_help = WATCHLISTS_EXAMPLES)]
+pub struct WatchlistsArgs {
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Data source (default: tastytrade when credentials are set, else demo).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Demo market latency model: none, seed, or a profile TOML file.
+    #[arg(long, value_name = "PROFILE", default_value = "none", hide = true)]
+    pub latency: String,
+    /// Demo market faults (testing).
+    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
+    pub faults: String,
+    /// No notices on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]

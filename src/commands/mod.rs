@@ -1,6 +1,8 @@
 //! What each command does, one file per command: `screen` ([`screen()`]), `sim serve`
-//! ([`sim_serve()`]) and `cache stats|clear` ([`cache()`]). `plan` turns the parsed `screen` flags
-//! into a checked [`plan::ScanPlan`] before anything runs.
+//! ([`sim_serve()`]) and `cache stats|clear` ([`cache()`]); `columns` ([`columns()`]: the column
+//! legend), `completions` and `man` ([`completions()`], [`man()`]: generated from the clap
+//! definition); `watchlists` ([`watchlists()`]: the lists `--watchlist tt:NAME` can read).
+//! `plan` turns the parsed `screen` flags into a checked [`plan::ScanPlan`] before anything runs.
 //!
 //! Rules every command keeps:
 //! - Exit codes: 0 done, 1 could not complete, 2 usage/config/input, 130 interrupted by Ctrl-C.
@@ -22,21 +24,41 @@ macro_rules! say {
 }
 
 mod cache;
+mod columns;
+mod completions;
 pub mod plan;
 mod screen;
 #[cfg(feature = "demo")]
 mod sim_serve;
+mod watchlists;
 
 pub use cache::cache;
+pub use columns::columns;
+pub use completions::{completions, man, man_page};
 pub use plan::{check_api_url, UsageError, MAX_SECS};
 pub use screen::screen;
 #[cfg(feature = "demo")]
 pub use sim_serve::sim_serve;
+pub use watchlists::watchlists;
 
 /// The one place a usage, config or input error becomes output: its message on stderr, exit 2.
 fn usage_error(e: &UsageError) -> ExitCode {
     say!("volscreen: {e}");
     ExitCode::from(2)
+}
+
+/// `bytes` on stdout: exit 0, also when the reader closed the pipe early (`| head`); exit 1 with a
+/// line on stderr when stdout failed otherwise.
+fn print(bytes: &[u8]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            say!("volscreen: cannot write the output: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// A multi-threaded tokio runtime, or exit 1 with a line on stderr.

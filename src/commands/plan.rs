@@ -7,7 +7,7 @@
 //! anything but the flags; numbers from flags or the config that become a `Duration` or a pacing
 //! delay are bounded here so that nothing later can overflow.
 
-use crate::cli::{ScreenArgs, SourceArg};
+use crate::cli::{ColorWhen, ScreenArgs, SourceArg};
 use crate::config::{Config, ConfigError};
 use crate::date::{Date, DateError};
 use crate::pipeline::{source, ScanRequest, Source};
@@ -15,12 +15,15 @@ use crate::report::{self, Format};
 #[cfg(feature = "demo")]
 use crate::sim::{faults::FaultSpecError, latency::LatencyError, Faults, LatencyProfile};
 use crate::tastytrade::PRODUCTION_URL;
-use crate::watchlist::{Watchlist, WatchlistError};
+use crate::watchlist::{RemoteList, Watchlist, WatchlistError, WatchlistSource};
 use std::io::IsTerminal;
 use std::path::Path;
 #[cfg(feature = "demo")]
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod spot;
+pub use spot::{excluded_notice, SpotError};
 
 /// The longest duration accepted anywhere (`--timeout`, `timeout_secs`, the DXLink deadlines): 24 h.
 pub const MAX_SECS: f64 = 86_400.0;
@@ -29,7 +32,7 @@ pub const MAX_SECS: f64 = 86_400.0;
 /// stdout and fetched nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
-    /// `--config FILE` unreadable or invalid.
+    /// `--config FILE` (or the user's config file) unreadable or invalid.
     #[error("{0}")]
     Config(#[from] ConfigError),
     /// A config duration or rate out of the range a `Duration` or pacing delay can take (names
@@ -81,6 +84,9 @@ pub enum UsageError {
         source::SECRET_VARS[0]
     )]
     NoDemo,
+    /// `--sort`, `--min`, `--max`, `--exclude`, `--exclude-class`.
+    #[error("{0}")]
+    Spot(#[from] SpotError),
 }
 
 /// Everything `screen` needs, checked: what to scan (the pipeline's request) and how to show it.
@@ -108,32 +114,66 @@ pub struct OutputPlan {
 impl ScanPlan {
     /// Check the flags, the config and the inputs, in a fixed order, and build the plan.
     pub fn from_args(args: &ScreenArgs) -> Result<ScanPlan, UsageError> {
-        let config = match &args.config {
-            Some(path) => Config::load(path)?,
-            None => Config::builtin(),
+        // `--config FILE`, else the user's file at the XDG location when there is one.
+        let (config, config_path) = match &args.config {
+            Some(path) => (Config::load(path)?, Some(path.clone())),
+            None => match Config::load_user()? {
+                Some((config, path)) => (config, Some(path)),
+                None => (Config::builtin(), None),
+            },
         };
-        check_config_numbers(&config, args.config.as_deref()).map_err(UsageError::ConfigNumber)?;
+        check_config_numbers(&config, config_path.as_deref()).map_err(UsageError::ConfigNumber)?;
         let profile = args
             .profile
             .clone()
             .unwrap_or_else(|| config.scan.default_profile.clone());
-        let thresholds = config.profile(&profile).map_err(UsageError::Profile)?;
-        let watchlist = match (&args.symbols, &args.watchlist) {
+        let mut thresholds = config.profile(&profile).map_err(UsageError::Profile)?;
+        spot::apply_bounds(&mut thresholds, &args.min, &args.max)?;
+        let sort = args.sort.as_deref().map(spot::parse_sort).transpose()?;
+        let exclude = spot::parse_exclusions(&args.exclude, &args.exclude_class)?;
+        // `--watchlist FILE`, or `tt:NAME` / `tt-public:NAME`: a list fetched by the scan.
+        let list_source = args
+            .watchlist
+            .as_deref()
+            .map(WatchlistSource::parse)
+            .transpose()?;
+        let watchlist = match (&args.symbols, &list_source) {
             (Some(list), _) => Watchlist::from_list(list),
-            (None, Some(path)) => Watchlist::load(path),
+            (None, Some(WatchlistSource::File(path))) => Watchlist::load(path),
+            (None, Some(remote)) => Ok(Watchlist {
+                name: remote.label(),
+                symbols: Vec::new(),
+                duplicates: 0,
+            }),
             (None, None) => Ok(Watchlist::builtin()),
         }?;
+        let remote_list = list_source
+            .as_ref()
+            .and_then(WatchlistSource::remote)
+            .filter(|_| args.symbols.is_none())
+            .map(|(kind, name)| RemoteList {
+                kind,
+                name: name.to_string(),
+                first: args.n,
+            });
         if args.n == Some(0) {
             return Err(UsageError::ZeroSymbols);
         }
-        let symbols = watchlist.first(args.n).to_vec();
+        // Excluded symbols are dropped before the first N are taken (screen::exclude).
+        let (symbols, excluded) = exclude.select(&watchlist.symbols, args.n);
+        if symbols.is_empty() && !watchlist.symbols.is_empty() {
+            return Err(SpotError::AllExcluded {
+                watchlist: watchlist.name,
+            }
+            .into());
+        }
         let as_of = parse_as_of(args.as_of.as_deref())?;
         let timeout = check_timeout(args.timeout.unwrap_or(config.scan.timeout_secs))
             .map_err(UsageError::Timeout)?;
         if args.top == Some(0) {
             return Err(UsageError::ZeroTop);
         }
-        let source = choose_source(args)?;
+        let source = choose_source(&SourceFlags::of(args))?;
         let demo_by_default =
             source.kind() == crate::model::SourceKind::Demo && args.source.is_none();
         let request = ScanRequest {
@@ -149,6 +189,10 @@ impl ScanPlan {
             timeout,
             progress: std::io::stderr().is_terminal() && !args.quiet,
             cache: cache_mode(args),
+            remote_list,
+            sort: sort.unwrap_or_default(),
+            exclude,
+            excluded,
         };
         Ok(ScanPlan {
             request,
@@ -170,14 +214,27 @@ fn output_plan(args: &ScreenArgs) -> OutputPlan {
     OutputPlan {
         format,
         render: report::Options {
-            color: format == Format::Table && report::color_wanted(std::io::stdout().is_terminal()),
-            explain: args.explain && format == Format::Table,
+            color: format == Format::Table && color(args.color),
+            // `--symbols` looks symbols up: the table shows every one with its verdict.
+            explain: (args.explain || args.symbols.is_some()) && format == Format::Table,
             top: args.top,
             width: report::terminal_width(),
+            csv_percent: args.csv_percent,
         },
         explain_on_stderr: args.explain && format != Format::Table,
         benchmark: args.benchmark
             || std::env::var("BENCHMARK").is_ok_and(|v| v == "1" || v == "true"),
+    }
+}
+
+/// `--color WHEN` → whether to colour: the one decision (`always`, `never`, or for `auto`
+/// [`report::color_wanted`]: stdout is a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`).
+/// JSON and CSV are never coloured.
+pub fn color(when: ColorWhen) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => report::color_wanted(std::io::stdout().is_terminal()),
     }
 }
 
@@ -198,8 +255,30 @@ fn cache_mode(args: &ScreenArgs) -> crate::cache::Mode {
     }
 }
 
+/// The flags that choose the data source, shared by the commands that reach one (`screen`,
+/// `watchlists`).
+pub struct SourceFlags<'a> {
+    pub source: Option<SourceArg>,
+    pub api_url: &'a Option<String>,
+    pub as_of: &'a Option<String>,
+    pub latency: &'a String,
+    pub faults: &'a String,
+}
+
+impl<'a> SourceFlags<'a> {
+    fn of(args: &'a ScreenArgs) -> SourceFlags<'a> {
+        SourceFlags {
+            source: args.source,
+            api_url: &args.api_url,
+            as_of: &args.as_of,
+            latency: &args.latency,
+            faults: &args.faults,
+        }
+    }
+}
+
 /// `--source`, `--api-url` and the environment → the data source.
-fn choose_source(args: &ScreenArgs) -> Result<Source, UsageError> {
+pub(super) fn choose_source(args: &SourceFlags<'_>) -> Result<Source, UsageError> {
     let creds = source::env_credentials();
     let wanted = match (args.source, &args.api_url, &creds) {
         (Some(s), _, _) => s,
@@ -213,8 +292,8 @@ fn choose_source(args: &ScreenArgs) -> Result<Source, UsageError> {
             }
             #[cfg(feature = "demo")]
             {
-                let latency = LatencyProfile::load(&args.latency).map_err(UsageError::Latency)?;
-                let faults = Faults::parse(&args.faults).map_err(UsageError::Faults)?;
+                let latency = LatencyProfile::load(args.latency).map_err(UsageError::Latency)?;
+                let faults = Faults::parse(args.faults).map_err(UsageError::Faults)?;
                 Ok(Source::Demo {
                     latency: Box::new(latency),
                     faults,
@@ -272,7 +351,7 @@ fn check_timeout(secs: f64) -> Result<Duration, String> {
 /// The config's durations and rates, bounded so that turning them into a `Duration` (or a pacing
 /// delay) can never overflow: `config.rs` checks that they are positive, this checks that they are
 /// finite and at most [`MAX_SECS`] (and at least 1 ms, below which a timeout is zero).
-/// `path` is the `--config` file, to name the line.
+/// `path` is the `--config` (or user's) file, to name the line.
 fn check_config_numbers(config: &Config, path: Option<&Path>) -> Result<(), String> {
     let timeouts = [
         ("scan", "timeout_secs", config.scan.timeout_secs, 0.0),
@@ -439,6 +518,24 @@ mod tests {
             assert!(e.starts_with("--timeout "), "{e}");
         }
         assert!(check_timeout(1e300).unwrap_err().contains("1e300"));
+    }
+
+    #[test]
+    fn auto_colour_needs_a_terminal_no_no_color_and_a_capable_term() {
+        use std::ffi::OsStr;
+        let auto = |tty, no_color: Option<&str>, term: Option<&str>| {
+            report::auto_color(tty, no_color.map(OsStr::new), term.map(OsStr::new))
+        };
+        assert!(auto(true, None, Some("xterm-256color")));
+        assert!(
+            auto(true, Some(""), None),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!auto(false, None, Some("xterm")), "not a terminal");
+        assert!(!auto(true, Some("1"), Some("xterm")));
+        assert!(!auto(true, Some("0"), Some("xterm")), "any non-empty value");
+        assert!(!auto(true, None, Some("dumb")));
+        assert!(color(ColorWhen::Always) && !color(ColorWhen::Never));
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub fn screen(args: &ScreenArgs) -> ExitCode {
         Ok(outcome) => outcome,
         Err(code) => return code,
     };
+    // After the scan: a `tt:` list is known (and its exclusions made) only then.
+    let excluded = &outcome.report.meta.excluded;
+    if !excluded.is_empty() && !args.quiet {
+        say!("volscreen: {}", super::plan::excluded_notice(excluded));
+    }
     match render(&plan.output, &outcome) {
         Ok(printed) => exit_status(&outcome, printed),
         Err(code) => code,

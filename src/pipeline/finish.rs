@@ -9,7 +9,7 @@ use crate::model::{
 };
 use crate::model::{RejectStage, Stage, SymbolFields};
 use crate::screen::filters::{self, FilterOutcome, Needs, Verdict};
-use crate::screen::{score, signal};
+use crate::screen::{rank, score, signal};
 
 /// Build the report from the board; `fatal` says why the scan stopped early, if it did.
 ///
@@ -101,15 +101,7 @@ pub fn report(ctx: &Ctx, fatal: Option<Fatal>) -> ScanOutcome {
             }
         }
     }
-    candidates.sort_by(|a, b| {
-        b.score
-            .unwrap_or(f64::NEG_INFINITY)
-            .total_cmp(&a.score.unwrap_or(f64::NEG_INFINITY))
-            .then_with(|| a.symbol.cmp(&b.symbol))
-    });
-    for (k, c) in candidates.iter_mut().enumerate() {
-        c.rank = k + 1;
-    }
+    rank::rank(&mut candidates, req.sort);
     g.end(candidates.len(), 0);
     let counts = Counts {
         candidates: candidates.len(),
@@ -227,6 +219,7 @@ fn meta(
         incomplete_reason: fatal,
         show_all: req.show_all,
         top: req.top,
+        excluded: req.excluded.clone(),
         timings: Timings {
             total_ms: clock.now_ms(),
             stages: clock.stages(),

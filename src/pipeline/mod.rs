@@ -51,6 +51,15 @@ pub struct ScanRequest {
     pub progress: bool,
     /// How the candle cache is used.
     pub cache: crate::cache::Mode,
+    /// `--sort FIELD`: the candidates' order (default: score, highest first).
+    pub sort: crate::screen::rank::SortKey,
+    /// `--exclude`, `--exclude-class`: what is left out of the list (already applied to `symbols`).
+    pub exclude: crate::screen::exclude::Exclusions,
+    /// The symbols the exclusions dropped from the list (`meta.excluded`).
+    pub excluded: Vec<String>,
+    /// `--watchlist tt:NAME` / `tt-public:NAME`: the list to fetch once there is a client; its
+    /// symbols then replace `symbols` (empty until then).
+    pub remote_list: Option<crate::watchlist::RemoteList>,
 }
 
 /// The result of a scan: the report (possibly partial) and, when the scan could not complete, why.
@@ -124,6 +133,14 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
         Ok(c) => c,
         Err(e) => return finish::fatal_before_start(&req, &clock, e.to_string()),
     };
+    let (req, unscannable) = match remote_list(req, &client, &clock).await {
+        Ok(r) => r,
+        Err((req, msg, unscannable)) => {
+            let mut outcome = finish::fatal_before_start(&req, &clock, msg);
+            crate::watchlist::account::report_unscannable(&mut outcome.report, &unscannable);
+            return outcome;
+        }
+    };
     let progress = if req.progress {
         let pb = indicatif::ProgressBar::with_draw_target(
             Some(req.symbols.len() as u64),
@@ -166,6 +183,7 @@ pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
     };
     ctx.progress.finish_and_clear();
     let mut outcome = finish::report(&ctx, outcome);
+    crate::watchlist::account::report_unscannable(&mut outcome.report, &unscannable);
     outcome.interrupted = interrupted;
     drop(connected);
     outcome
@@ -191,6 +209,65 @@ async fn stages(ctx: Arc<Ctx>) -> Result<(), Fatal> {
     metrics::metrics_and_prefilter(&ctx, &background).await?;
     enrich::enrich(&ctx, background).await;
     Ok(())
+}
+
+/// `--watchlist tt:NAME`: fetch the list (its request also fetches the scan's access token, so
+/// the `auth` stage that follows costs nothing) and scan its first N symbols; its unscannable
+/// entries are returned to be reported as errors at stage `load`. A list that cannot be had, or
+/// has nothing to scan, stops the scan (exit 1) with a line naming it.
+#[allow(clippy::type_complexity)]
+async fn remote_list(
+    mut req: ScanRequest,
+    client: &TastytradeClient,
+    clock: &Clock,
+) -> Result<
+    (ScanRequest, Vec<crate::watchlist::Unscannable>),
+    (ScanRequest, String, Vec<crate::watchlist::Unscannable>),
+> {
+    let Some(list) = req.remote_list.clone() else {
+        return Ok((req, Vec::new()));
+    };
+    let label = list.label();
+    let g = clock.begin("watchlist", 0);
+    let before = client.counters().requests;
+    let fetched = client.watchlist(list.kind, &list.name).await;
+    let entries = match fetched {
+        Ok(w) => w.entries.unwrap_or_default(),
+        Err(crate::tastytrade::WatchlistFetchError::Api(e)) if e.is_auth_failure() => {
+            return Err((req, format!("authentication failed: {e}"), Vec::new()))
+        }
+        Err(e @ crate::tastytrade::WatchlistFetchError::NotFound { .. }) => {
+            return Err((req, e.to_string(), Vec::new()))
+        }
+        Err(e) => {
+            return Err((
+                req,
+                format!("cannot read watchlist {label}: {e}"),
+                Vec::new(),
+            ))
+        }
+    };
+    let excluded = |s: &str| req.exclude.excludes(s);
+    let resolved = crate::watchlist::account::from_entries(&label, &entries, list.first, excluded);
+    let resolved = match resolved {
+        Ok(r) => r,
+        Err(e) => return Err((req, e.to_string(), Vec::new())),
+    };
+    g.end(
+        resolved.symbols.len() + resolved.unscannable.len(),
+        client.counters().requests - before,
+    );
+    req.excluded = resolved.excluded;
+    if resolved.symbols.is_empty() {
+        let msg = if req.excluded.is_empty() {
+            format!("{label}: none of its entries can be scanned (see errors)")
+        } else {
+            format!("{label}: every symbol it has left to scan is excluded")
+        };
+        return Err((req, msg, resolved.unscannable));
+    }
+    req.symbols = resolved.symbols;
+    Ok((req, resolved.unscannable))
 }
 
 /// A duration in seconds as a person typed it: at most millisecond precision, no float noise

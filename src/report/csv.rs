@@ -2,12 +2,19 @@
 //! its JSON fields ([`COLUMNS`]); `filters.passed`/`filters.na`/`filters.failed`/`filters.unknown`
 //! become `filters_passed`, `filters_na`, `filters_failed` and `filters_unknown`, and lists are joined with `;`; each of
 //! `warnings` is written `field=value (rule)`. Unknown values are empty cells; booleans are `true`
-//! or `false`; numbers are written at full precision (the same values as the JSON document). Only
-//! the header is written when there are no candidates.
+//! or `false`. Only the header is written when there are no candidates.
+//!
+//! Numbers are the JSON document's values rounded to [`DECIMALS`] decimals and written without
+//! trailing zeros (`31.65`, never the float noise `31.650000000000002`): a millionth of a
+//! fraction is far below what the data carries, and prices keep every tick (1/64 = 0.015625).
+//! With `--csv-percent` ([`CsvReporter::percent`]) the fractions ([`PERCENT_COLUMNS`]: iv, ranks,
+//! HVs, spread, expected move, slippage) are written as percents with [`PERCENT_DECIMALS`] decimals
+//! (the same precision) in columns named `NAME_pct` (`iv_pct` 26.175); ratios (VRP, VTR), prices
+//! and the score are unchanged.
 //!
 //! A CSV has no room for a note: when the scan is partial the command says so on stderr.
 
-use super::model::{Candidate, ScanReport};
+use super::model::{Candidate, ScanReport, SymbolFields};
 use super::{finite, sanitized, Reporter};
 use std::io::{self, Write};
 
@@ -49,6 +56,30 @@ pub const COLUMNS: &[&str] = &[
     "warnings",
 ];
 
+/// The columns that hold fractions (0.25 = 25 %): `--csv-percent` writes them ×100, named
+/// `NAME_pct`.
+pub const PERCENT_COLUMNS: &[&str] = &[
+    "iv",
+    "iv_rank",
+    "iv_percentile",
+    "hv20",
+    "hv30",
+    "hv90",
+    "hv252",
+    "iv_hv_spread",
+    "expected_move",
+    "slippage",
+];
+
+/// The most decimals a number is written with.
+pub const DECIMALS: usize = 6;
+
+/// The most decimals a percent is written with (`--csv-percent`): a fraction's [`DECIMALS`].
+pub const PERCENT_DECIMALS: usize = DECIMALS - 2;
+
+/// Suffix of a percent column's name (`iv_pct`).
+pub const PERCENT_SUFFIX: &str = "_pct";
+
 /// Separator of list cells (`filters_*`, `notes`, `warnings`).
 pub const LIST_SEPARATOR: &str = ";";
 
@@ -56,25 +87,100 @@ pub const LIST_SEPARATOR: &str = ";";
 #[derive(Debug, Clone, Default)]
 pub struct CsvReporter {
     top: Option<usize>,
+    percent: bool,
 }
 
 impl CsvReporter {
     /// `top`: cap on the rows written (the pipeline normally applies `--top` already).
     pub fn new(top: Option<usize>) -> CsvReporter {
-        CsvReporter { top }
+        CsvReporter {
+            top,
+            percent: false,
+        }
+    }
+
+    /// `--csv-percent`: the fractions ([`PERCENT_COLUMNS`]) as percents, named `NAME_pct`.
+    pub fn percent(self, percent: bool) -> CsvReporter {
+        CsvReporter { percent, ..self }
     }
 }
 
+/// The header: [`COLUMNS`], with `--csv-percent` ([`percent`](CsvReporter::percent)) each of
+/// [`PERCENT_COLUMNS`] suffixed [`PERCENT_SUFFIX`].
+pub fn header(percent: bool) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .map(|c| {
+            if percent && PERCENT_COLUMNS.contains(c) {
+                format!("{c}{PERCENT_SUFFIX}")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `v` with at most `decimals` decimals and no trailing zeros (`0.250000` → `0.25`, `3.000` →
+/// `3`, a rounded `-0` → `0`).
+pub fn decimal(v: f64, decimals: usize) -> String {
+    let mut s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        let kept = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(kept);
+    }
+    if s == "-0" {
+        s = "0".to_string();
+    }
+    s
+}
+
 fn num(x: Option<f64>) -> String {
-    finite(x).map(|v| v.to_string()).unwrap_or_default()
+    finite(x).map(|v| decimal(v, DECIMALS)).unwrap_or_default()
 }
 
 fn opt<T: ToString>(x: Option<T>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// The cells of one candidate, in [`COLUMNS`] order.
+/// The cells of one candidate, in [`COLUMNS`] order, fractions as fractions.
 pub fn row(c: &Candidate) -> Vec<String> {
+    row_as(c, false)
+}
+
+/// The cells of one candidate, in [`COLUMNS`] order; with `percent`, the cells of
+/// [`PERCENT_COLUMNS`] as percents with [`PERCENT_DECIMALS`] decimals.
+pub fn row_as(c: &Candidate, percent: bool) -> Vec<String> {
+    let mut cells = cells(c);
+    if percent {
+        for (cell, name) in cells.iter_mut().zip(COLUMNS) {
+            if PERCENT_COLUMNS.contains(name) {
+                *cell = finite(fraction(&c.fields, name))
+                    .map(|v| decimal(v * 100.0, PERCENT_DECIMALS))
+                    .unwrap_or_default();
+            }
+        }
+    }
+    cells
+}
+
+/// The value of the fraction column `name` (one of [`PERCENT_COLUMNS`]).
+fn fraction(f: &SymbolFields, name: &str) -> Option<f64> {
+    match name {
+        "iv" => f.iv,
+        "iv_rank" => f.iv_rank,
+        "iv_percentile" => f.iv_percentile,
+        "hv20" => f.hv20,
+        "hv30" => f.hv30,
+        "hv90" => f.hv90,
+        "hv252" => f.hv252,
+        "iv_hv_spread" => f.iv_hv_spread,
+        "expected_move" => f.expected_move,
+        "slippage" => f.slippage,
+        _ => None,
+    }
+}
+
+fn cells(c: &Candidate) -> Vec<String> {
     let f = &c.fields;
     vec![
         c.rank.to_string(),
@@ -122,9 +228,9 @@ impl Reporter for CsvReporter {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         let report = sanitized(report, self.top);
         let mut w = ::csv::Writer::from_writer(&mut *out);
-        w.write_record(COLUMNS).map_err(io_error)?;
+        w.write_record(header(self.percent)).map_err(io_error)?;
         for c in &report.candidates {
-            w.write_record(row(c)).map_err(io_error)?;
+            w.write_record(row_as(c, self.percent)).map_err(io_error)?;
         }
         w.flush()
     }
@@ -136,5 +242,86 @@ fn io_error(e: ::csv::Error) -> io::Error {
     match e.into_kind() {
         ::csv::ErrorKind::Io(e) => e,
         other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Signal;
+
+    #[test]
+    fn numbers_are_rounded_without_trailing_zeros() {
+        assert_eq!(decimal(0.261749999999998, DECIMALS), "0.26175");
+        assert_eq!(decimal(26.174999999999997, PERCENT_DECIMALS), "26.175");
+        assert_eq!(decimal(0.015625, DECIMALS), "0.015625");
+        assert_eq!(decimal(4512.25, DECIMALS), "4512.25");
+        assert_eq!(decimal(3.0, DECIMALS), "3");
+        assert_eq!(decimal(120.0, DECIMALS), "120");
+        assert_eq!(decimal(-0.0123, DECIMALS), "-0.0123");
+        assert_eq!(decimal(-0.0000001, DECIMALS), "0");
+        assert_eq!(decimal(1e-7, DECIMALS), "0");
+        assert_eq!(decimal(12.350000000000001, DECIMALS), "12.35");
+    }
+
+    fn candidate() -> Candidate {
+        Candidate {
+            rank: 1,
+            symbol: "TSLA".into(),
+            score: Some(73.5),
+            signal: Signal::Rich,
+            filters: Default::default(),
+            fields: SymbolFields {
+                price: Some(250.10000000000002),
+                iv: Some(0.261749999999998),
+                iv_rank: Some(0.3),
+                hv30: Some(0.1),
+                iv_hv_spread: Some(0.16174999999999998),
+                vrp_structural: Some(1.4200000000000002),
+                slippage: None,
+                ..SymbolFields::default()
+            },
+        }
+    }
+
+    #[test]
+    fn percent_cells_are_the_fractions_times_100_in_pct_columns() {
+        let c = candidate();
+        let (plain, pct) = (row_as(&c, false), row_as(&c, true));
+        let h = header(true);
+        let at = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
+        assert_eq!(plain[at("iv")], "0.26175");
+        assert_eq!(pct[at("iv")], "26.175");
+        assert_eq!(h[at("iv")], "iv_pct");
+        assert_eq!(pct[at("iv_rank")], "30");
+        assert_eq!(pct[at("iv_hv_spread")], "16.175");
+        assert_eq!(pct[at("slippage")], "", "unknown stays empty");
+        // Ratios, prices and the score are not percents.
+        assert_eq!(h[at("vrp_structural")], "vrp_structural");
+        assert_eq!(pct[at("vrp_structural")], "1.42");
+        assert_eq!(pct[at("price")], "250.1");
+        assert_eq!(pct[at("score")], "73.5");
+        assert_eq!(header(false), COLUMNS);
+        // Every percent column is a column with a fraction behind it.
+        let all = Candidate {
+            fields: SymbolFields {
+                iv: Some(0.1),
+                iv_rank: Some(0.1),
+                iv_percentile: Some(0.1),
+                hv20: Some(0.1),
+                hv30: Some(0.1),
+                hv90: Some(0.1),
+                hv252: Some(0.1),
+                iv_hv_spread: Some(0.1),
+                expected_move: Some(0.1),
+                slippage: Some(0.1),
+                ..SymbolFields::default()
+            },
+            ..candidate()
+        };
+        let pct = row_as(&all, true);
+        for p in PERCENT_COLUMNS {
+            assert_eq!(pct[at(p)], "10", "{p}");
+        }
     }
 }

@@ -62,8 +62,8 @@ impl FromStr for Format {
     }
 }
 
-/// How to render. The caller decides colour (stdout is a terminal and `NO_COLOR` is unset: see
-/// [`color_wanted`]) and the width (see [`terminal_width`]).
+/// How to render. The caller decides colour (`--color`; `auto` is [`color_wanted`]) and the width
+/// (see [`terminal_width`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
     /// ANSI colours in the table (never in JSON or CSV).
@@ -76,6 +76,8 @@ pub struct Options {
     /// Terminal width in columns: the table hides its least important columns to fit. `None`: no
     /// limit (output is not a terminal).
     pub width: Option<u16>,
+    /// `--csv-percent`: the CSV's fractions as percents, in columns named `NAME_pct`.
+    pub csv_percent: bool,
 }
 
 /// The reporter for `format`.
@@ -83,7 +85,7 @@ pub fn reporter(format: Format, options: &Options) -> Box<dyn Reporter> {
     match format {
         Format::Table => Box::new(table::TableReporter::new(options.clone())),
         Format::Json => Box::new(json::JsonReporter::new(options.top)),
-        Format::Csv => Box::new(csv::CsvReporter::new(options.top)),
+        Format::Csv => Box::new(csv::CsvReporter::new(options.top).percent(options.csv_percent)),
     }
 }
 
@@ -104,10 +106,23 @@ pub fn render_to_string(format: Format, options: &Options, report: &ScanReport) 
     String::from_utf8(buf).expect("reporters write UTF-8")
 }
 
-/// Whether to colour output written to a terminal (`is_tty`): yes unless `NO_COLOR` is set to a
-/// non-empty value (<https://no-color.org>).
+/// `--color auto`: whether to colour output written to a terminal (`is_tty`): yes unless
+/// `NO_COLOR` is set to a non-empty value (<https://no-color.org>) or `TERM` is `dumb`.
 pub fn color_wanted(is_tty: bool) -> bool {
-    is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    auto_color(
+        is_tty,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
+/// [`color_wanted`] on given values of `NO_COLOR` and `TERM`.
+pub fn auto_color(
+    is_tty: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    is_tty && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
 }
 
 /// Width of the terminal on stdout; `None` when stdout is not a terminal (a pipe or a file gets

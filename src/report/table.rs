@@ -4,9 +4,10 @@
 //!
 //! Percent columns (IV, IVR, IVP, HV30, HV90, EM %, slip %) show fractions as percentages with one
 //! decimal (`0.224` → `22.4%`); ratios (VRP-S, VRP-T, VTR) two decimals; unknown values `—`.
-//! Numbers are right-aligned. Colour only when [`Options::color`] is set (the caller checks the
-//! terminal and `NO_COLOR`). With [`Options::width`], the least important columns are hidden until
-//! the table fits, and the footer says which.
+//! Numbers are right-aligned. Colour only when [`Options::color`] is set (the caller decides:
+//! `--color`, the terminal, `NO_COLOR`, `TERM`). With [`Options::width`], the least important
+//! columns are hidden until the table fits (IV rank last: see [`COLUMNS`]), and the footer says
+//! which.
 //!
 //! A candidate with a warning (a value that arrived implausible and was not used) has
 //! [`WARNING_MARK`] after its symbol, and its warnings are listed under the table. A partial result
@@ -45,23 +46,26 @@ const fn col(title: &'static str, right: bool, hide_order: Option<u8>) -> Column
     }
 }
 
-/// The columns, in order.
+/// The columns, in order. On a narrow terminal they are hidden in `hide_order`: first what the
+/// other columns imply or the CSV has (class, HV90, exp, HV30), then the trade's details (EM %,
+/// slip %, VRP-T), then price, VTR and IVP; IV rank is the last to go. `#`, symbol, IV, VRP-S,
+/// score and signal are never hidden.
 const COLUMNS: &[Column] = &[
     col("#", true, None),
     col("symbol", false, None),
     col("class", false, Some(0)),
-    col("price", true, None),
+    col("price", true, Some(7)),
     col("IV", true, None),
-    col("IVR", true, Some(1)),
-    col("IVP", true, None),
-    col("HV30", true, Some(6)),
-    col("HV90", true, Some(3)),
+    col("IVR", true, Some(10)),
+    col("IVP", true, Some(9)),
+    col("HV30", true, Some(3)),
+    col("HV90", true, Some(1)),
     col("VRP-S", true, None),
-    col("VRP-T", true, Some(4)),
-    col("VTR", true, None),
-    col("exp", false, Some(5)),
-    col("EM %", true, Some(7)),
-    col("slip %", true, Some(2)),
+    col("VRP-T", true, Some(6)),
+    col("VTR", true, Some(8)),
+    col("exp", false, Some(2)),
+    col("EM %", true, Some(4)),
+    col("slip %", true, Some(5)),
     col("score", true, None),
     col("signal", false, None),
 ];
@@ -431,4 +435,88 @@ pub fn write_explanation(r: &ScanReport, out: &mut dyn Write) -> io::Result<()> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One row of typical cells, in [`COLUMNS`] order.
+    fn row(symbol: &str) -> Vec<String> {
+        [
+            "1",
+            symbol,
+            "equity",
+            "251.37",
+            "62.4%",
+            "48.0%",
+            "71.0%",
+            "45.1%",
+            "50.3%",
+            "1.24",
+            "1.38",
+            "0.90",
+            "2027-01-15 45d",
+            "~9.8%",
+            "2.1%",
+            "73.5",
+            "EXPANDING",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn hidden_at(width: u16) -> Vec<&'static str> {
+        let t = TableReporter::new(Options {
+            width: Some(width),
+            ..Options::default()
+        });
+        let visible = t.fit(&[row("TSLA"), row("/ES")]);
+        COLUMNS
+            .iter()
+            .zip(visible)
+            .filter(|(_, v)| !v)
+            .map(|(c, _)| c.title)
+            .collect()
+    }
+
+    #[test]
+    fn columns_hide_in_order_and_iv_rank_goes_last() {
+        let mut order: Vec<(u8, &str)> = COLUMNS
+            .iter()
+            .filter_map(|c| c.hide_order.map(|o| (o, c.title)))
+            .collect();
+        order.sort();
+        let order: Vec<&str> = order.into_iter().map(|(_, t)| t).collect();
+        assert_eq!(order.last(), Some(&"IVR"), "IV rank is the last to hide");
+        let mut seen = 0;
+        for width in (20..=200).rev() {
+            let hidden = hidden_at(width);
+            // What is hidden is the start of the order: nothing jumps the queue.
+            let mut queue = hidden.clone();
+            queue.sort_by_key(|t| order.iter().position(|o| o == t));
+            assert_eq!(queue, order[..queue.len()], "width {width}");
+            for kept in ["#", "symbol", "IV", "VRP-S", "score", "signal"] {
+                assert!(!hidden.contains(&kept), "{kept} hidden at {width}");
+            }
+            assert!(hidden.len() >= seen, "narrower never shows more");
+            seen = hidden.len();
+        }
+        // At 80 columns IV rank is still shown while the details are gone.
+        let at80 = hidden_at(80);
+        assert!(!at80.contains(&"IVR"), "{at80:?}");
+        assert!(
+            at80.contains(&"class") && at80.contains(&"HV90"),
+            "{at80:?}"
+        );
+        // Narrow enough, everything that can go has gone; one column wider, IV rank is back.
+        let all = hidden_at(20).len();
+        assert_eq!(all, order.len());
+        let last = (20..=200)
+            .find(|w| hidden_at(*w).len() < all)
+            .map(hidden_at)
+            .unwrap_or_default();
+        assert!(!last.contains(&"IVR"), "IV rank goes last: {last:?}");
+    }
 }

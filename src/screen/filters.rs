@@ -15,7 +15,11 @@
 //! [`Needs`] says which data a filter needs, so the pipeline can decide a symbol as early as its
 //! data allows: `Metrics` filters run in the prefilter, `Candles` filters as each history is
 //! computed, `Chain` filters once the option chain and its ATM quotes are in.
+//!
+//! [`run`] also runs the command-line thresholds on fields without a filter of their own
+//! (`--min iv_rank=0.3` → `min_iv_rank`, in `Thresholds::extra`; [`bounds`]), each at its stage.
 
+use super::bounds;
 use crate::config::Thresholds;
 use crate::model::SymbolFields;
 use crate::symbol::AssetClass;
@@ -66,7 +70,7 @@ pub struct Filter {
     pub check: fn(&SymbolFields, &Thresholds) -> FilterResult,
 }
 
-fn result(name: &'static str, outcome: FilterOutcome, detail: String) -> FilterResult {
+pub(super) fn result(name: &'static str, outcome: FilterOutcome, detail: String) -> FilterResult {
     FilterResult {
         name,
         outcome,
@@ -74,7 +78,7 @@ fn result(name: &'static str, outcome: FilterOutcome, detail: String) -> FilterR
     }
 }
 
-fn unknown(name: &'static str, why: &str) -> FilterResult {
+pub(super) fn unknown(name: &'static str, why: &str) -> FilterResult {
     result(
         name,
         FilterOutcome::Unknown,
@@ -82,7 +86,7 @@ fn unknown(name: &'static str, why: &str) -> FilterResult {
     )
 }
 
-fn na(name: &'static str, why: &str) -> FilterResult {
+pub(super) fn na(name: &'static str, why: &str) -> FilterResult {
     result(
         name,
         FilterOutcome::NotApplicable,
@@ -121,7 +125,7 @@ fn at_least(
 
 /// A value and its threshold printed with `places` decimals, or more (up to 6) when that many
 /// would print them equal although they differ (`0.498 < 0.50`, never `0.50 < 0.50`).
-fn digits(v: f64, min: f64, places: usize) -> (String, String) {
+pub(super) fn digits(v: f64, min: f64, places: usize) -> (String, String) {
     let mut p = places;
     while p < 6 && v != min && format!("{v:.p$}") == format!("{min:.p$}") {
         p += 1;
@@ -130,7 +134,7 @@ fn digits(v: f64, min: f64, places: usize) -> (String, String) {
 }
 
 /// The first note that starts with one of `prefixes`, else `fallback`.
-fn note_or(f: &SymbolFields, prefixes: &[&str], fallback: &str) -> String {
+pub(super) fn note_or(f: &SymbolFields, prefixes: &[&str], fallback: &str) -> String {
     f.notes
         .iter()
         .find(|n| prefixes.iter().any(|p| n.starts_with(p)))
@@ -149,7 +153,7 @@ fn note_or(f: &SymbolFields, prefixes: &[&str], fallback: &str) -> String {
 }
 
 /// Why a metrics field is null: implausible (a warning) or absent.
-fn metric_reason(f: &SymbolFields, field: &str) -> String {
+pub(super) fn metric_reason(f: &SymbolFields, field: &str) -> String {
     f.warnings
         .iter()
         .find(|w| w.field == field)
@@ -166,7 +170,7 @@ fn hv_reason(f: &SymbolFields, hv: &str) -> String {
 }
 
 /// Why the ATM quotes are missing.
-fn chain_reason(f: &SymbolFields) -> String {
+pub(super) fn chain_reason(f: &SymbolFields) -> String {
     note_or(
         f,
         &[
@@ -373,12 +377,19 @@ pub const FILTERS: &[Filter] = &[
     },
 ];
 
-/// Run the filters that need `needs` (or all when `None`).
+/// Run the filters that need `needs` (or all when `None`): the profile's, then the command-line
+/// thresholds on fields without a filter of their own (`t.extra`, [`bounds`]).
 pub fn run(fields: &SymbolFields, t: &Thresholds, needs: Option<Needs>) -> Vec<FilterResult> {
     FILTERS
         .iter()
         .filter(|f| needs.is_none_or(|s| f.needs == s))
         .map(|f| (f.check)(fields, t))
+        .chain(
+            t.extra
+                .iter()
+                .filter(|x| needs.is_none_or(|s| bounds::needs(x) == s))
+                .map(|x| bounds::check_extra(x, fields)),
+        )
         .collect()
 }
 
@@ -393,6 +404,7 @@ pub fn relaxed(t: &Thresholds, slack: f64) -> Thresholds {
         price_min: down(t.price_min),
         vtr_min: down(t.vtr_min),
         slippage_max: t.slippage_max * (1.0 + slack),
+        extra: t.extra.iter().map(|x| bounds::relaxed(x, slack)).collect(),
         ..t.clone()
     }
 }
@@ -404,7 +416,11 @@ pub fn prefilter(fields: &SymbolFields, t: &Thresholds) -> Vec<FilterResult> {
 
 /// The stage of a filter, by name.
 pub fn needs_of(name: &str) -> Option<Needs> {
-    FILTERS.iter().find(|f| f.name == name).map(|f| f.needs)
+    FILTERS
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.needs)
+        .or_else(|| bounds::needs_of(name))
 }
 
 /// What a set of filter results adds up to (product.md, "Verdicts").

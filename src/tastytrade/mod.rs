@@ -28,6 +28,8 @@
 //!   exactly one [`Outcome`]: `Found`, `NotFound` or `Failed(ApiError)`.
 //! - `option_chain(&str)`, `futures_option_chain(&str) -> Result<`[`OptionChain`]`, ApiError>`.
 //! - `quote_token() -> Result<`[`QuoteToken`]`, ApiError>`; `authenticate()`; `cached_token()`.
+//! - `watchlist(`[`ListKind`]`, &str) -> Result<`[`AccountWatchlist`]`, `[`WatchlistFetchError`]`>`,
+//!   `watchlists(ListKind) -> Result<Vec<AccountWatchlist>, ApiError>`: private and public lists.
 //! - `counters() -> `[`RequestCounters`] (a plain snapshot).
 //! - `decode_*` functions decode a response body (`serde_json::Value`) without a client: the contract
 //!   tests use them on recorded responses.
@@ -65,6 +67,7 @@ pub mod market_data;
 pub mod metrics;
 pub mod quote_token;
 pub mod secret;
+pub mod watchlists;
 
 pub use auth::CachedToken;
 pub use batch::{Batch, Outcome, SymbolResult};
@@ -80,3 +83,7 @@ pub use market_data::{decode_market_data, InstrumentKind, InstrumentRef, MarketD
 pub use metrics::{decode_market_metrics, Earnings, ExpirationIv, MarketMetrics, MetricsBatch};
 pub use quote_token::{check_dxlink_url, decode_quote_token, QuoteToken};
 pub use secret::Secret;
+pub use watchlists::{
+    decode_watchlist, decode_watchlists, AccountWatchlist, ListKind, WatchlistEntry,
+    WatchlistFetchError,
+};

@@ -4,8 +4,12 @@
 //! de-duplicated by candle time first), form n log returns ln(Cᵢ/Cᵢ₋₁), take their **sample**
 //! standard deviation (divisor n−1) and annualise with √252. HVn needs n+1 closes; with fewer the
 //! value is unknown and the reason says how many closes there were.
+//!
+//! Also the shared pieces of the other estimators ([`super::estimators`], [`super::cone`]): the
+//! session order ([`sessions`]) and the sample variance.
 
 use crate::candle::Candle;
+use std::borrow::Cow;
 
 /// Trading days per year used to annualise.
 pub const ANNUALISATION_DAYS: f64 = 252.0;
@@ -24,34 +28,72 @@ pub enum HvError {
     },
     #[error("HV{window}: non-positive or non-finite close in the window")]
     BadClose { window: usize },
+    #[error("HV{window}: the closes are too far apart to compute (a return overflows)")]
+    Overflow { window: usize },
 }
 
 /// Closes of `candles` in ascending time order, one per candle time (the last one seen wins),
 /// dropping non-finite closes.
 pub fn closes(candles: &[Candle]) -> Vec<f64> {
-    let sorted = candles.windows(2).all(|w| w[0].time < w[1].time);
-    if sorted {
+    if is_ascending(candles) {
         return candles
             .iter()
             .filter(|c| c.close.is_finite())
             .map(|c| c.close)
             .collect();
     }
-    let mut v: Vec<(i64, f64)> = candles
-        .iter()
-        .filter(|c| c.close.is_finite())
-        .map(|c| (c.time, c.close))
-        .collect();
+    one_per_time(
+        candles
+            .iter()
+            .filter(|c| c.close.is_finite())
+            .map(|c| (c.time, c.close))
+            .collect(),
+    )
+}
+
+/// The sessions of `candles`: ascending by time, one candle per candle time (the last one seen
+/// wins), exactly as [`closes`] orders them, but every candle kept whatever its values (the
+/// range-based estimators in [`super::estimators`] judge each session themselves). Borrowed when
+/// the input is already strictly ascending.
+pub fn sessions(candles: &[Candle]) -> Cow<'_, [Candle]> {
+    if is_ascending(candles) {
+        return Cow::Borrowed(candles);
+    }
+    Cow::Owned(one_per_time(candles.iter().map(|c| (c.time, *c)).collect()))
+}
+
+/// Whether candle times strictly increase (then there is nothing to sort or de-duplicate).
+fn is_ascending(candles: &[Candle]) -> bool {
+    candles.windows(2).all(|w| w[0].time < w[1].time)
+}
+
+/// Values in ascending time order, one per time: the last one seen of each time wins.
+fn one_per_time<T>(mut v: Vec<(i64, T)>) -> Vec<T> {
     // Stable sort keeps arrival order among equal times; keep the last of each time.
     v.sort_by_key(|(t, _)| *t);
-    let mut out: Vec<(i64, f64)> = Vec::with_capacity(v.len());
-    for (t, c) in v {
+    let mut out: Vec<(i64, T)> = Vec::with_capacity(v.len());
+    for (t, x) in v {
         match out.last_mut() {
-            Some(last) if last.0 == t => last.1 = c,
-            _ => out.push((t, c)),
+            Some(last) if last.0 == t => last.1 = x,
+            _ => out.push((t, x)),
         }
     }
-    out.into_iter().map(|(_, c)| c).collect()
+    out.into_iter().map(|(_, x)| x).collect()
+}
+
+/// Sample variance (divisor n−1) of `xs` by Welford's algorithm (one pass, numerically stable),
+/// with n the number of values; `None` for fewer than 2. Not annualised. Shared by [`hv`], the
+/// HV cone and Yang–Zhang so that they agree to the last bit. Non-finite inputs give a
+/// non-finite result, which callers turn into an error.
+pub(crate) fn sample_variance(xs: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let (mut n, mut mean, mut m2) = (0usize, 0.0f64, 0.0f64);
+    for x in xs {
+        n += 1;
+        let delta = x - mean;
+        mean += delta / n as f64;
+        m2 += delta * (x - mean);
+    }
+    (n >= 2).then(|| m2 / (n - 1) as f64)
 }
 
 /// HV over the last `window` returns of ascending `closes`.
@@ -69,15 +111,12 @@ pub fn hv(closes: &[f64], window: usize) -> Result<f64, HvError> {
         return Err(HvError::BadClose { window });
     }
     // Welford's algorithm over the log returns: one pass, numerically stable.
-    let (mut mean, mut m2) = (0.0f64, 0.0f64);
-    for (k, w) in tail.windows(2).enumerate() {
-        let r = (w[1] / w[0]).ln();
-        let delta = r - mean;
-        mean += delta / (k + 1) as f64;
-        m2 += delta * (r - mean);
+    let var = sample_variance(tail.windows(2).map(|w| (w[1] / w[0]).ln()));
+    match var {
+        Some(v) if v.is_finite() && v >= 0.0 => Ok((v * ANNUALISATION_DAYS).sqrt()),
+        // Closes so far apart that a ratio overflows (1e300 after 1e-300): no number, not NaN.
+        _ => Err(HvError::Overflow { window }),
     }
-    let var = m2 / (window - 1) as f64;
-    Ok((var * ANNUALISATION_DAYS).sqrt())
 }
 
 /// HV20, HV30, HV90 and HV252 of a candle series.
@@ -198,5 +237,26 @@ mod tests {
         assert_eq!(closes(&cs), PRODUCT_VECTOR.to_vec());
         let c = closes(&cs);
         assert!((hv(&c, 10).unwrap() - 0.2172).abs() < 1e-4);
+        // `sessions` orders the same way and keeps the last candle of a repeated time whatever
+        // its values; sorted input is borrowed as is.
+        let mut later = cs[0];
+        later.close = f64::NAN;
+        cs.push(later);
+        let s = sessions(&cs);
+        assert_eq!(s.len(), PRODUCT_VECTOR.len());
+        assert!(s.windows(2).all(|w| w[0].time < w[1].time));
+        assert!(s[s.len() - 1].close.is_nan());
+        assert!(matches!(
+            sessions(&candles(&PRODUCT_VECTOR)),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn overflowing_returns_are_unknown_not_nan() {
+        assert_eq!(
+            hv(&[1e-300, 1e300, 1e-300], 2),
+            Err(HvError::Overflow { window: 2 })
+        );
     }
 }

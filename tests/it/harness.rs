@@ -85,8 +85,8 @@ const UNSET: [&str; 7] = [
 ];
 
 /// `program ARGS` (the binary, or a copy of it) with stdin closed, in a clean environment: no
-/// `TASTYTRADE_*`/`TT_*` variable nor any of [`UNSET`], `cache` as `VOLSCREEN_CACHE_DIR`, then
-/// `env` on top. Output is left to the caller (captured by `output`, or piped before `spawn`).
+/// `TASTYTRADE_*`/`TT_*` variable nor any of [`UNSET`], `cache` as `VOLSCREEN_CACHE_DIR`, no user
+/// config (`XDG_CONFIG_HOME` a directory that does not exist), then `env` on top. Output is left to the caller (captured by `output`, or piped before `spawn`).
 pub fn command<S: AsRef<OsStr>>(
     program: impl AsRef<OsStr>,
     args: &[S],
@@ -105,6 +105,9 @@ pub fn command<S: AsRef<OsStr>>(
         cmd.env_remove(k);
     }
     cmd.env("VOLSCREEN_CACHE_DIR", cache);
+    // No user config (`$XDG_CONFIG_HOME/volscreen/config.toml`, else under `$HOME/.config`) from
+    // the machine running the tests: a directory that does not exist, unless `env` sets one.
+    cmd.env("XDG_CONFIG_HOME", cache.join("no-user-config"));
     for (k, v) in env {
         cmd.env(k, v);
     }

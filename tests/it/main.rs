@@ -8,6 +8,7 @@
 //! in a clean environment, an in-process demo market, the output schema); [`dxlink_pool`] is test
 //! support shared by the DXLink client suites.
 
+mod cli_conventions;
 mod cli_input;
 mod dxlink_client;
 mod dxlink_decode;
@@ -20,8 +21,10 @@ mod layers;
 mod plausibility_e2e;
 mod report_formats;
 mod screen_e2e;
+mod screen_on_the_spot;
 mod secrets;
 mod tastytrade_client;
 mod tastytrade_contract;
 mod tastytrade_scripted;
 mod warm_cache;
+mod watchlists;

@@ -179,7 +179,10 @@ fn prediction(ctx: &Ctx, s: &super::state::SymbolState) -> Option<bool> {
     f.hv90 = Some(hv90);
     f.vrp_structural = derived::vrp_structural(f.iv, f.hv90, floor);
     f.vrp_tactical = derived::vrp_tactical(f.iv, f.hv30, floor);
+    f.iv_hv_spread = derived::iv_hv_spread(f.iv, f.hv30);
     f.vtr = derived::vtr(f.hv30, f.hv90);
+    // Command-line bounds on candle fields (`--min hv30=...`) are relaxed and asked too; one on a
+    // field the service gives no value for (hv20, hv252) is unknown here, never a predicted failure.
     let t = filters::relaxed(&ctx.req.thresholds, PREDICTION_SLACK);
     Some(
         filters::run(&f, &t, Some(Needs::Candles))

@@ -290,6 +290,7 @@ fn sample() -> ScanReport {
             incomplete_reason: None,
             show_all: false,
             top: None,
+            excluded: vec!["/CL".into()],
             timings: Timings {
                 total_ms: 412.5,
                 stages: vec![
