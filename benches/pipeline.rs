@@ -68,6 +68,8 @@ fn request(symbols: Vec<String>, latency: LatencyProfile, unlimited: bool) -> Sc
         sort: Default::default(),
         exclude: Default::default(),
         excluded: Vec::new(),
+        estimators: Vec::new(),
+        keep: None,
     }
 }
 

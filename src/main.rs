@@ -9,7 +9,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Screen(args) => commands::screen(args),
+        Command::Detail(args) => commands::detail(args),
         Command::Watchlists(args) => commands::watchlists(args),
+        Command::Check(args) => commands::check(args),
         #[cfg(feature = "demo")]
         Command::Sim {
             command: volscreen::cli::SimCommand::Serve(args),

@@ -118,6 +118,12 @@ pub struct SymbolFields {
     pub hv30: Option<f64>,
     pub hv90: Option<f64>,
     pub hv252: Option<f64>,
+    /// The range-based estimators over the last 30 sessions (`screen --estimators`; fractions):
+    /// always in the JSON, `null` unless requested (or unknown). `screen::columns::ESTIMATORS`.
+    pub hv30_parkinson: Option<f64>,
+    pub hv30_garman_klass: Option<f64>,
+    pub hv30_rogers_satchell: Option<f64>,
+    pub hv30_yang_zhang: Option<f64>,
     pub vrp_structural: Option<f64>,
     pub vrp_tactical: Option<f64>,
     pub iv_hv_spread: Option<f64>,
@@ -291,7 +297,23 @@ pub struct Meta {
     /// Symbols of the list left out by `--exclude`/`--exclude-class` (not scanned, not counted).
     #[serde(default)]
     pub excluded: Vec<String>,
+    /// `screen --watch`: `pass`, `entered`, `left` (absent from a one-shot scan's document).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<WatchPass>,
     pub timings: Timings,
+}
+
+/// One pass of `screen --watch` (`meta.pass`, `meta.entered`, `meta.left`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchPass {
+    /// 1, 2, ...
+    pub pass: u64,
+    /// Symbols among this pass's candidates that were not among the previous pass's, in
+    /// candidate order (on pass 1: every candidate).
+    pub entered: Vec<String>,
+    /// Symbols among the previous pass's candidates that are not among this pass's, in their
+    /// order there.
+    pub left: Vec<String>,
 }
 
 /// The whole scan result.

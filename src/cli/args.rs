@@ -22,6 +22,8 @@ Examples:
   volscreen screen 50 --profile broad --top 10
   volscreen screen 200 --sort iv_rank --min iv_rank=30% --max slippage=0.03 --exclude-class future
   volscreen screen 100 --source demo --as-of 2026-11-20 --latency seed --benchmark
+  volscreen screen 50 --watch 60               scan again every minute (Ctrl-C ends it)
+  volscreen screen 100 --watch 300 --json | jq -c '.meta | {pass, entered, left}'
 
 `volscreen columns` explains every column (VRP-S, VRP-T, VTR, the signals).
 
@@ -43,9 +45,15 @@ pub struct Cli {
 pub enum Command {
     /// Scan a watchlist for rich options (implied volatility well above realised).
     Screen(Box<ScreenArgs>),
+    /// One symbol in depth: price, IV and ranks, every HV estimator, the HV cone, the IV term
+    /// structure, the trade, earnings and every filter of the profile.
+    Detail(Box<DetailArgs>),
     /// List the watchlists kept at tastytrade: your private lists (tt:NAME) and the public ones
     /// (tt-public:NAME), with their number of entries.
     Watchlists(WatchlistsArgs),
+    /// Self-test the data source: access token, quote token, one metrics row, one DXLink candle
+    /// snapshot and one option chain, each with its latency.
+    Check(CheckArgs),
     /// The demo market: a local tastytrade REST API and DXLink feed with synthetic data.
     #[cfg(feature = "demo")]
     Sim {
@@ -207,6 +215,18 @@ pub struct ScreenArgs {
     /// the same with stage `interrupted` and exit code 130.
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// Scan again every SECS seconds (0 < SECS <= 86400) in one process, keeping connections,
+    /// tokens and the day's candles and chains, until Ctrl-C (exit 130).
+    ///
+    /// A terminal is redrawn in place (a status line, `+` before the symbols that entered, a line
+    /// naming those that left); a pipe gets one table per pass, or with --json one JSON document
+    /// per line (meta.pass, meta.entered, meta.left). Not with --csv. The interval runs from the
+    /// start of one pass to the start of the next; --timeout is each pass's budget.
+    #[arg(long, value_name = "SECS")]
+    pub watch: Option<f64>,
+    /// With --watch: stop after N passes; the exit code is the last pass's.
+    #[arg(long, value_name = "N")]
+    pub passes: Option<u64>,
     /// No progress bars and no notices on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -221,6 +241,78 @@ pub struct ScreenArgs {
     /// NAME_pct (iv 0.2617 → iv_pct 26.17).
     #[arg(long, requires = "csv")]
     pub csv_percent: bool,
+    /// Add range-based estimators over 30 sessions as columns: parkinson, garman_klass,
+    /// rogers_satchell, yang_zhang, or all (comma list, repeatable).
+    ///
+    /// JSON/CSV fields hv30_NAME (always in the JSON, null unless asked for), table columns PK30,
+    /// GK30, RS30, YZ30. --sort or --min/--max on one of these fields adds it too.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub estimators: Vec<String>,
+}
+
+const DETAIL_EXAMPLES: &str = "\
+Examples:
+  volscreen detail TSLA                        the symbol in depth: estimators, HV cone, term structure
+  volscreen detail /ES --profile broad         a futures root (its active contract)
+  volscreen detail SPY --json | jq '.cone[] | {window, current, median}'
+  volscreen detail AAPL --source demo --as-of 2026-11-20
+
+JSON: one document (schema: docs/detail-output.schema.json). Exit codes: 0 shown (values that could
+not be had are null, with the reason in notes), 1 unknown symbol or the scan could not complete (one
+line on stderr, nothing on stdout, also with --json), 2 usage/config/input error, 130 interrupted.
+";
+
+/// `volscreen detail SYM`.
+#[derive(Debug, Args)]
+#[command(after_help = DETAIL_EXAMPLES)]
+pub struct DetailArgs {
+    /// The symbol: an equity, ETF, index or futures root (/ES; a contract such as /ESZ6 means its root).
+    #[arg(value_name = "SYM")]
+    pub symbol: String,
+    /// Print one JSON document instead of the text view.
+    #[arg(long)]
+    pub json: bool,
+    /// Filter profile whose filters are shown: balanced, broad, high_quality, aggressive, or one
+    /// from the config.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Configuration file read on top of the built-in config/volscreen.toml, instead of the user
+    /// config ($XDG_CONFIG_HOME/volscreen/config.toml, else ~/.config/volscreen/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data source (default: tastytrade when credentials are set, else demo).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Demo market latency model: none, seed, or a profile TOML file.
+    #[arg(long, value_name = "PROFILE", default_value = "none")]
+    #[cfg_attr(not(feature = "demo"), arg(hide = true))]
+    pub latency: String,
+    /// Demo market faults (testing).
+    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
+    pub faults: String,
+    /// Do not read or write the cache (candles, option-chain structure, futures contracts).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Fetch candles, the option chain and the futures contract again and overwrite the cache.
+    #[arg(long, conflicts_with = "no_cache")]
+    pub refresh: bool,
+    /// Budget in seconds, at most 86400 (default: the config's scan.timeout_secs); when it runs
+    /// out: exit 1, nothing on stdout.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// No notices on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// When to colour the text view: auto (stdout is a terminal, NO_COLOR unset or empty, TERM
+    /// not dumb), always, never. JSON is never coloured.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
 }
 
 const WATCHLISTS_EXAMPLES: &str = "\
@@ -259,6 +351,44 @@ pub struct WatchlistsArgs {
     /// No notices on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  volscreen check                       test your tastytrade credentials (TASTYTRADE_REFRESH_TOKEN,
+                                        TASTYTRADE_CLIENT_SECRET) step by step
+  volscreen check --json | jq '.steps[] | select(.ok == false)'
+  volscreen check --api-url https://api.cert.tastyworks.com   the sandbox
+  volscreen check --source demo         the built-in demo market
+
+Steps: access token, quote token, market metrics (SPY), candles (one DXLink daily snapshot of SPY),
+option chain (SPY); a step whose input failed is skipped. No credential or token is ever shown.
+Exit codes: 0 every step passed, 1 a step failed, 2 usage error (no credentials: set
+TASTYTRADE_REFRESH_TOKEN and TASTYTRADE_CLIENT_SECRET, or use --source demo).
+";
+
+/// `volscreen check`.
+#[derive(Debug, Args)]
+#[command(after_help = CHECK_EXAMPLES)]
+pub struct CheckArgs {
+    /// Print one JSON document instead of one line per step.
+    #[arg(long)]
+    pub json: bool,
+    /// Data source (default: tastytrade; without credentials only with --source demo).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Demo market latency model: none, seed, or a profile TOML file.
+    #[arg(long, value_name = "PROFILE", default_value = "none", hide = true)]
+    pub latency: String,
+    /// Demo market faults (testing).
+    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
+    pub faults: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,16 @@ columns named NAME_pct) and percents in the table.
   HV30     [hv30]            historical (realised) volatility, close to close, over the last 30
                              sessions, annualised by 252 (%)
   HV90     [hv90]            the same over 90 sessions (%)
+  PK30     [hv30_parkinson]  with --estimators: Parkinson volatility over the last 30 sessions,
+                             from each session's high/low range, annualised by 252 (%)
+  GK30     [hv30_garman_klass]
+                             with --estimators: Garman–Klass over 30 sessions: range and
+                             open-to-close (%)
+  RS30     [hv30_rogers_satchell]
+                             with --estimators: Rogers–Satchell over 30 sessions: high, low, open
+                             and close; unaffected by a trend (drift) (%)
+  YZ30     [hv30_yang_zhang] with --estimators: Yang–Zhang over 30 sessions: overnight gaps,
+                             open-to-close and Rogers–Satchell combined (%)
   VRP-S    [vrp_structural]  structural volatility risk premium: IV / max(HV90, hv_floor); above 1,
                              options are priced above the volatility realised over 90 sessions
   VRP-T    [vrp_tactical]    tactical volatility risk premium: IV / max(HV30, hv_floor)
@@ -73,6 +83,7 @@ mod tests {
     use crate::config::Config;
     use crate::model::{Signal, SymbolFields};
     use crate::screen::signal::{signal, COILED_VTR, EXPANDING_VTR, RICH_VRP};
+    use crate::vol::estimators::Estimator;
 
     /// The legend's words: runs of letters, digits and `_`.
     fn words() -> Vec<&'static str> {
@@ -83,8 +94,8 @@ mod tests {
 
     #[test]
     fn every_table_column_starts_a_line_with_its_csv_field() {
-        let csv = crate::report::csv::COLUMNS;
-        for title in crate::report::table::column_titles() {
+        let csv = crate::report::csv::columns_with(&Estimator::ALL);
+        for title in crate::report::table::column_titles_with(&Estimator::ALL) {
             let line = L
                 .lines()
                 .find(|l| l.starts_with(&format!("  {title} ")))
@@ -103,9 +114,9 @@ mod tests {
     #[test]
     fn every_csv_column_is_named() {
         let words = words();
-        for c in crate::report::csv::COLUMNS {
+        for c in crate::report::csv::columns_with(&Estimator::ALL) {
             assert!(
-                words.contains(c),
+                words.contains(&c),
                 "the legend does not name the CSV column {c}"
             );
         }

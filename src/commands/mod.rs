@@ -1,7 +1,9 @@
 //! What each command does, one file per command: `screen` ([`screen()`]), `sim serve`
 //! ([`sim_serve()`]) and `cache stats|clear` ([`cache()`]); `columns` ([`columns()`]: the column
 //! legend), `completions` and `man` ([`completions()`], [`man()`]: generated from the clap
-//! definition); `watchlists` ([`watchlists()`]: the lists `--watchlist tt:NAME` can read).
+//! definition); `watchlists` ([`watchlists()`]: the lists `--watchlist tt:NAME` can read);
+//! `detail` ([`detail()`]: one symbol in depth, from a one-symbol scan); `check` ([`check()`]: a
+//! self-test of the data source, step by step with latencies).
 //! `plan` turns the parsed `screen` flags into a checked [`plan::ScanPlan`] before anything runs.
 //!
 //! Rules every command keeps:
@@ -24,8 +26,10 @@ macro_rules! say {
 }
 
 mod cache;
+mod check;
 mod columns;
 mod completions;
+mod detail;
 pub mod plan;
 mod screen;
 #[cfg(feature = "demo")]
@@ -33,8 +37,10 @@ mod sim_serve;
 mod watchlists;
 
 pub use cache::cache;
+pub use check::check;
 pub use columns::columns;
 pub use completions::{completions, man, man_page};
+pub use detail::detail;
 pub use plan::{check_api_url, UsageError, MAX_SECS};
 pub use screen::screen;
 #[cfg(feature = "demo")]

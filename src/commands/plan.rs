@@ -15,6 +15,7 @@ use crate::report::{self, Format};
 #[cfg(feature = "demo")]
 use crate::sim::{faults::FaultSpecError, latency::LatencyError, Faults, LatencyProfile};
 use crate::tastytrade::PRODUCTION_URL;
+use crate::vol::estimators::Estimator;
 use crate::watchlist::{RemoteList, Watchlist, WatchlistError, WatchlistSource};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -66,6 +67,13 @@ pub enum UsageError {
         source::SECRET_VARS[0]
     )]
     NoCredentials,
+    /// `volscreen check` with no credentials and no `--source`/`--api-url`.
+    #[error(
+        "check tests your tastytrade credentials: set {} and {} (or check the demo market with --source demo)",
+        source::REFRESH_VARS[0],
+        source::SECRET_VARS[0]
+    )]
+    CheckWithoutCredentials,
     #[cfg(feature = "demo")]
     #[error("--latency: {0}")]
     Latency(LatencyError),
@@ -87,6 +95,12 @@ pub enum UsageError {
     /// `--sort`, `--min`, `--max`, `--exclude`, `--exclude-class`.
     #[error("{0}")]
     Spot(#[from] SpotError),
+    /// `--watch SECS` out of range, `--passes` without it or zero, `--watch` with `--csv`.
+    #[error("{0}")]
+    Watch(String),
+    /// `volscreen detail SYM`: SYM does not normalise to a symbol.
+    #[error("{text:?} is not a symbol ({why})")]
+    Symbol { text: String, why: &'static str },
 }
 
 /// Everything `screen` needs, checked: what to scan (the pipeline's request) and how to show it.
@@ -97,6 +111,17 @@ pub struct ScanPlan {
     pub output: OutputPlan,
     /// The demo market was chosen because no credentials are set (a notice on stderr).
     pub demo_by_default: bool,
+    /// `--watch SECS` (and `--passes N`): scan again and again; `None`: once.
+    pub watch: Option<WatchPlan>,
+}
+
+/// `screen --watch`: how often, and how many passes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WatchPlan {
+    /// From the start of one pass to the start of the next.
+    pub every: Duration,
+    /// `--passes N`: stop after N passes (`None`: until Ctrl-C).
+    pub passes: Option<u64>,
 }
 
 /// How the result is shown.
@@ -130,6 +155,7 @@ impl ScanPlan {
         let mut thresholds = config.profile(&profile).map_err(UsageError::Profile)?;
         spot::apply_bounds(&mut thresholds, &args.min, &args.max)?;
         let sort = args.sort.as_deref().map(spot::parse_sort).transpose()?;
+        let estimators = spot::parse_estimators(&args.estimators, sort.as_ref(), &thresholds)?;
         let exclude = spot::parse_exclusions(&args.exclude, &args.exclude_class)?;
         // `--watchlist FILE`, or `tt:NAME` / `tt-public:NAME`: a list fetched by the scan.
         let list_source = args
@@ -173,9 +199,11 @@ impl ScanPlan {
         if args.top == Some(0) {
             return Err(UsageError::ZeroTop);
         }
+        let watch = check_watch(args)?;
         let source = choose_source(&SourceFlags::of(args))?;
         let demo_by_default =
             source.kind() == crate::model::SourceKind::Demo && args.source.is_none();
+        let output = output_plan(args, &estimators);
         let request = ScanRequest {
             symbols,
             watchlist: watchlist.name,
@@ -193,17 +221,53 @@ impl ScanPlan {
             sort: sort.unwrap_or_default(),
             exclude,
             excluded,
+            estimators,
+            keep: None,
         };
         Ok(ScanPlan {
             request,
-            output: output_plan(args),
+            output,
             demo_by_default,
+            watch,
         })
     }
 }
 
-/// `--json`/`--csv`, `--explain`, `--top`, `--benchmark` and the terminal → how to show the result.
-fn output_plan(args: &ScreenArgs) -> OutputPlan {
+/// `--watch SECS` (a finite number of seconds in (0, [`MAX_SECS`]]), `--passes N` (at least 1,
+/// only with `--watch`); a watch prints tables or JSON lines, not CSV.
+fn check_watch(args: &ScreenArgs) -> Result<Option<WatchPlan>, UsageError> {
+    let Some(secs) = args.watch else {
+        return match args.passes {
+            Some(_) => Err(UsageError::Watch(
+                "--passes applies to --watch SECS".to_string(),
+            )),
+            None => Ok(None),
+        };
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs <= MAX_SECS) {
+        return Err(UsageError::Watch(format!(
+            "--watch {}: must be a number of seconds greater than 0 and at most {MAX_SECS} (24 h)",
+            show_num(secs)
+        )));
+    }
+    if args.passes == Some(0) {
+        return Err(UsageError::Watch("--passes must be at least 1".to_string()));
+    }
+    if args.csv {
+        return Err(UsageError::Watch(
+            "--watch prints a table, or with --json one JSON document per line; not --csv"
+                .to_string(),
+        ));
+    }
+    Ok(Some(WatchPlan {
+        every: Duration::from_secs_f64(secs),
+        passes: args.passes,
+    }))
+}
+
+/// `--json`/`--csv`, `--explain`, `--top`, `--benchmark`, the estimator columns and the terminal →
+/// how to show the result.
+fn output_plan(args: &ScreenArgs, estimators: &[Estimator]) -> OutputPlan {
     let format = if args.json {
         Format::Json
     } else if args.csv {
@@ -220,6 +284,7 @@ fn output_plan(args: &ScreenArgs) -> OutputPlan {
             top: args.top,
             width: report::terminal_width(),
             csv_percent: args.csv_percent,
+            estimators: estimators.to_vec(),
         },
         explain_on_stderr: args.explain && format != Format::Table,
         benchmark: args.benchmark
@@ -338,7 +403,7 @@ fn show_num(v: f64) -> String {
 
 /// `--timeout SECS` (or the config's `scan.timeout_secs`): a finite number of seconds in
 /// (0, [`MAX_SECS`]].
-fn check_timeout(secs: f64) -> Result<Duration, String> {
+pub(super) fn check_timeout(secs: f64) -> Result<Duration, String> {
     if secs.is_finite() && secs > 0.0 && secs <= MAX_SECS {
         Ok(Duration::from_secs_f64(secs))
     } else {
@@ -352,7 +417,7 @@ fn check_timeout(secs: f64) -> Result<Duration, String> {
 /// delay) can never overflow: `config.rs` checks that they are positive, this checks that they are
 /// finite and at most [`MAX_SECS`] (and at least 1 ms, below which a timeout is zero).
 /// `path` is the `--config` (or user's) file, to name the line.
-fn check_config_numbers(config: &Config, path: Option<&Path>) -> Result<(), String> {
+pub(super) fn check_config_numbers(config: &Config, path: Option<&Path>) -> Result<(), String> {
     let timeouts = [
         ("scan", "timeout_secs", config.scan.timeout_secs, 0.0),
         ("rest", "timeout_secs", config.rest.timeout_secs, 0.001),

@@ -9,6 +9,9 @@
 //!   decided nothing prints only the JSON document (every symbol in `errors`).
 //! - A reader that closes stdout early (`| head`) is not an error.
 //! - Exit codes: 0 completed, 1 could not complete (or stdout failed), 130 interrupted.
+//! - `--watch SECS` runs pass after pass on one session ([`watch`]).
+
+mod watch;
 
 use super::plan::{OutputPlan, ScanPlan};
 use super::{runtime, usage_error};
@@ -33,6 +36,9 @@ pub fn screen(args: &ScreenArgs) -> ExitCode {
         );
     }
     load.end(plan.request.symbols.len(), 0);
+    if let Some(w) = plan.watch {
+        return watch::watch(&plan, w, clock, args.quiet);
+    }
     let outcome = match run(plan.request, clock) {
         Ok(outcome) => outcome,
         Err(code) => return code,
@@ -92,6 +98,13 @@ fn render(output: &OutputPlan, outcome: &ScanOutcome) -> Result<bool, ExitCode> 
         drop(out);
     }
     let render_ms = render_started.elapsed().as_secs_f64() * 1000.0;
+    diagnostics(output, outcome, render_ms);
+    Ok(print)
+}
+
+/// On stderr: the explanation (with JSON or CSV) and the benchmark breakdown, when asked for.
+fn diagnostics(output: &OutputPlan, outcome: &ScanOutcome, render_ms: f64) {
+    let r = &outcome.report;
     if output.explain_on_stderr {
         // The explanation goes to stderr so that stdout stays one document; it is rendered from
         // the report itself (rejected symbols and errors only), and a closed stderr is ignored.
@@ -109,7 +122,6 @@ fn render(output: &OutputPlan, outcome: &ScanOutcome) -> Result<bool, ExitCode> 
             l.compute_ms + l.filter_ms + render_ms
         );
     }
-    Ok(print)
 }
 
 /// 130 after Ctrl-C, 1 when the scan could not complete, else 0; the first two with one line on

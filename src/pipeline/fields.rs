@@ -5,6 +5,7 @@
 //!
 //! - [`apply_metrics`], [`apply_price`]: `/market-metrics` and `/market-data/by-type` rows;
 //! - [`from_candles`]: HV20/30/90/252 and the derived VRP, IV−HV spread and VTR;
+//!   [`from_candles_with`] also the requested estimator columns (`hv30_parkinson`, ...);
 //! - [`atm_pair`]: straddle mid and slippage from the ATM call's and put's bid/ask;
 //! - [`expected_move`], [`settle_earnings`]: what is derived once the chain is settled.
 
@@ -12,8 +13,10 @@ use crate::candle::Candle;
 use crate::date::Date;
 use crate::model::{SymbolFields, Warning};
 use crate::plausible;
+use crate::screen::columns;
 use crate::symbol::AssetClass;
 use crate::tastytrade::{MarketData, MarketMetrics};
+use crate::vol::estimators::{Estimator, Sessions};
 use crate::vol::{derived, hv};
 
 /// Copy what `/market-metrics` says into the symbol's fields, through the plausibility rules: a
@@ -124,8 +127,41 @@ pub fn from_candles(
     as_of: Date,
     hv_floor: f64,
 ) -> bool {
+    from_candles_with(f, candles, truncated, as_of, hv_floor, &[])
+}
+
+/// [`from_candles`], and the `estimators`' 30-session columns (`hv30_parkinson`, ...:
+/// [`columns::ESTIMATORS`]; close-to-close is `hv30` and is skipped) from the same usable
+/// candles, through the HV plausibility rule (exactly 0 or above 5: `null` and a warning); an
+/// estimator that cannot be had (short history, a broken session) is `null` with a note.
+pub fn from_candles_with(
+    f: &mut SymbolFields,
+    candles: Vec<Candle>,
+    truncated: bool,
+    as_of: Date,
+    hv_floor: f64,
+    estimators: &[Estimator],
+) -> bool {
     let warned = f.warnings.len();
     let usable = plausible::candles(candles, as_of, &mut f.warnings);
+    if !estimators.is_empty() {
+        let sessions = Sessions::new(&usable);
+        for &e in estimators {
+            let Some(field) = columns::estimator_field(e) else {
+                continue;
+            };
+            let value = match sessions.estimate(e, columns::ESTIMATOR_WINDOW) {
+                Ok(v) => plausible::hv(field, Some(v), &mut f.warnings),
+                Err(why) => {
+                    f.notes.push(why.to_string());
+                    None
+                }
+            };
+            if let Some(slot) = columns::estimator_slot(f, e) {
+                *slot = value;
+            }
+        }
+    }
     let set = hv::HvSet::from_candles(&usable);
     let mut take = |name: &str, r: &Result<f64, hv::HvError>| match r {
         Ok(v) => plausible::hv(name, Some(*v), &mut f.warnings),
@@ -254,6 +290,128 @@ mod tests {
         assert!(!from_candles(&mut f, flat, false, as_of, 0.05));
         assert_eq!(f.hv20, None);
         assert_eq!(f.warnings[0].field, "hv20");
+    }
+
+    /// `n` weekday sessions from 2026-06-01 with distinct O, H, L, C.
+    fn ohlc(n: usize) -> Vec<Candle> {
+        let days = (0..3 * n as i32)
+            .map(|k| "2026-06-01".parse::<Date>().unwrap().add_days(k))
+            .filter(|d| !d.is_weekend())
+            .take(n);
+        days.enumerate()
+            .map(|(k, d)| {
+                let c = 100.0 + (k % 7) as f64 - (k % 3) as f64 * 1.5;
+                let o = c * if k % 2 == 0 { 1.004 } else { 0.993 };
+                Candle {
+                    time: d.epoch_ms(),
+                    open: o,
+                    high: o.max(c) * 1.011,
+                    low: o.min(c) * 0.987,
+                    close: c,
+                    volume: 1.0,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn estimator_columns_are_filled_only_when_asked_for() {
+        use crate::vol::estimators::{estimate, Estimator};
+        let candles = ohlc(40);
+        let as_of = Date::from_epoch_ms(candles[39].time);
+        let mut plain = SymbolFields::default();
+        assert!(from_candles(
+            &mut plain,
+            candles.clone(),
+            false,
+            as_of,
+            0.05
+        ));
+        assert_eq!(
+            (plain.hv30_parkinson, plain.hv30_garman_klass),
+            (None, None)
+        );
+        assert_eq!(
+            (plain.hv30_rogers_satchell, plain.hv30_yang_zhang),
+            (None, None)
+        );
+        let mut f = SymbolFields::default();
+        let asked = [
+            Estimator::CloseToClose,
+            Estimator::Parkinson,
+            Estimator::YangZhang,
+        ];
+        assert!(from_candles_with(
+            &mut f,
+            candles.clone(),
+            false,
+            as_of,
+            0.05,
+            &asked
+        ));
+        for e in [Estimator::Parkinson, Estimator::YangZhang] {
+            let want = estimate(&candles, e, 30).unwrap();
+            assert_eq!(columns::estimator_value(&f, e), Some(want), "{e}");
+        }
+        assert_eq!(f.hv30_garman_klass, None, "not asked for");
+        // Close-to-close is hv30 and nothing else changes: the asked run is the plain one plus
+        // the columns.
+        let mut back = f.clone();
+        back.hv30_parkinson = None;
+        back.hv30_yang_zhang = None;
+        assert_eq!(back, plain);
+        // Too short a history: null with a note; Parkinson needs 30 sessions, Yang–Zhang 31.
+        let mut f = SymbolFields::default();
+        let short = candles[candles.len() - 30..].to_vec();
+        from_candles_with(&mut f, short, false, as_of, 0.05, &asked);
+        assert!(f.hv30_parkinson.is_some());
+        assert_eq!(f.hv30_yang_zhang, None);
+        assert!(
+            f.notes.iter().any(|n| n.contains("yang_zhang over 30")),
+            "{:?}",
+            f.notes
+        );
+        // Flat sessions (O = H = L = C): exactly 0 is stale data, null with a warning, as for HV.
+        let flat: Vec<Candle> = candles
+            .iter()
+            .map(|c| Candle {
+                open: 50.0,
+                high: 50.0,
+                low: 50.0,
+                close: 50.0,
+                ..*c
+            })
+            .collect();
+        let mut f = SymbolFields::default();
+        assert!(!from_candles_with(
+            &mut f,
+            flat,
+            false,
+            as_of,
+            0.05,
+            &[Estimator::Parkinson]
+        ));
+        assert_eq!(f.hv30_parkinson, None);
+        assert!(f
+            .warnings
+            .iter()
+            .any(|w| w.field == "hv30_parkinson" && w.rule.contains("exactly 0")));
+        // Above 5: broken data, null with a warning.
+        let wild: Vec<Candle> = candles
+            .iter()
+            .map(|c| Candle {
+                high: c.high * 3.0,
+                low: c.low / 3.0,
+                ..*c
+            })
+            .collect();
+        let mut f = SymbolFields::default();
+        from_candles_with(&mut f, wild, false, as_of, 0.05, &[Estimator::Parkinson]);
+        assert_eq!(f.hv30_parkinson, None);
+        assert!(f
+            .warnings
+            .iter()
+            .any(|w| w.field == "hv30_parkinson" && w.rule.contains("(0, 5]")));
     }
 
     #[test]

@@ -175,12 +175,18 @@ fn stage_of_unknown(unknown: &[filters::FilterResult], f: &SymbolFields) -> Stag
     }
 }
 
+/// This scan's requests: the client's counters since the scan started (a watch's client counts
+/// across passes; an endpoint asked in an earlier pass only shows 0).
 fn requests(ctx: &Ctx) -> RequestStats {
     let c = ctx.client.counters();
+    let base = &ctx.rest_base;
     let mut per_endpoint: std::collections::BTreeMap<String, u64> = c
         .endpoints
         .iter()
-        .map(|(k, v)| (k.clone(), v.requests))
+        .map(|(k, v)| {
+            let before = base.endpoints.get(k).map_or(0, |b| b.requests);
+            (k.clone(), v.requests.saturating_sub(before))
+        })
         .collect();
     if let Some(dx) = ctx.dx_stats.lock().ok().and_then(|g| *g) {
         per_endpoint.insert("dxlink connections".into(), dx.connections_opened);
@@ -192,9 +198,9 @@ fn requests(ctx: &Ctx) -> RequestStats {
     ctx.cache.counters_into(&mut per_endpoint);
     RequestStats {
         per_endpoint,
-        requests: c.requests,
-        retries: c.retries,
-        rate_limited: c.rate_limited,
+        requests: c.requests.saturating_sub(base.requests),
+        retries: c.retries.saturating_sub(base.retries),
+        rate_limited: c.rate_limited.saturating_sub(base.rate_limited),
     }
 }
 
@@ -220,6 +226,7 @@ fn meta(
         show_all: req.show_all,
         top: req.top,
         excluded: req.excluded.clone(),
+        watch: None,
         timings: Timings {
             total_ms: clock.now_ms(),
             stages: clock.stages(),

@@ -20,6 +20,11 @@ use tokio::task::AbortHandle;
 /// the quotes of stored chains (as soon as prices are known) and by the enrich stage.
 pub type PoolFuture = Shared<BoxFuture<'static, Result<Arc<CandlePool>, String>>>;
 
+/// The error of a symbol the service has no market metrics for (stage `metrics`).
+pub const NOT_FOUND: &str = "not found";
+/// The error of a futures root the service lists no contracts for (stage `metrics`).
+pub const NO_CONTRACTS: &str = "no futures contracts listed";
+
 /// Work started after authentication that later stages wait on.
 pub struct Background {
     /// The DXLink candle pool, connecting since the quote token arrived.
@@ -57,15 +62,24 @@ pub async fn auth(ctx: &Arc<Ctx>) -> Result<Background, Fatal> {
     g.end(1, ctx.requests() - before);
     let c = ctx.clone();
     let task = tokio::spawn(async move {
+        // A watch's later passes use the pool (and quote token) an earlier pass opened.
+        if let Some(pool) = c.warm.as_ref().and_then(|w| w.pool()) {
+            *c.dx_base.lock().unwrap_or_else(|e| e.into_inner()) = pool.stats();
+            return Ok(pool);
+        }
         let g = c.clock.begin("quote-token", 1);
         let qt = c.client.quote_token().await;
         g.end(qt.is_ok() as usize, 1);
         let qt = qt.map_err(|e| format!("quote token: {e}"))?;
-        Ok(Arc::new(CandlePool::connect(
+        let pool = Arc::new(CandlePool::connect(
             qt.dxlink_url.clone(),
             qt.token.expose(),
             dxlink_config(&c),
-        )))
+        ));
+        if let Some(w) = &c.warm {
+            w.keep_pool(pool.clone());
+        }
+        Ok(pool)
     });
     let pool_task = task.abort_handle();
     let pool = async move {
@@ -140,9 +154,12 @@ pub async fn metrics_and_prefilter(ctx: &Arc<Ctx>, bg: &Background) -> Result<()
                 Outcome::Found(m) => {
                     found += 1;
                     fields::apply_metrics(&mut s.fields, m, ctx.req.as_of);
+                    if let Some(keep) = &ctx.req.keep {
+                        keep.expiration_ivs(&r.symbol, &m.expiration_ivs);
+                    }
                     s.service_hv = (m.hv_30d, m.hv_90d);
                 }
-                Outcome::NotFound => s.fail(Stage::Metrics, "not found"),
+                Outcome::NotFound => s.fail(Stage::Metrics, NOT_FOUND),
                 Outcome::Failed(e) => s.fail(Stage::Metrics, e.to_string()),
             }
         }
@@ -196,7 +213,7 @@ async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>, pool: &PoolFut
         .filter(|r| !stored.contains_key(*r))
         .cloned()
         .collect();
-    if ctx.cache.mode() != crate::cache::Mode::Off {
+    if ctx.cache.active() {
         let chunk = ctx.client.config().futures_chunk.max(1);
         let requests = |n: usize| n.div_ceil(chunk) as u64;
         let hits = roots.len() - missing.len();
@@ -257,7 +274,7 @@ async fn futures_front_months(ctx: &Arc<Ctx>, roots: Vec<String>, pool: &PoolFut
                     }
                     None => s.fail(Stage::Metrics, "no active futures contract"),
                 },
-                Outcome::NotFound => s.fail(Stage::Metrics, "no futures contracts listed"),
+                Outcome::NotFound => s.fail(Stage::Metrics, NO_CONTRACTS),
                 Outcome::Failed(e) => s.fail(Stage::Metrics, format!("futures contracts: {e}")),
             }
         }

@@ -14,7 +14,10 @@
 pub mod enrich;
 pub mod fields;
 pub mod finish;
+pub mod keep;
+pub mod memo;
 pub mod metrics;
+pub mod session;
 pub mod source;
 pub mod state;
 pub mod timing;
@@ -22,8 +25,8 @@ pub mod timing;
 use crate::config::{Config, Thresholds};
 use crate::date::Date;
 use crate::model::ScanReport;
-use crate::model::Stage;
-use crate::tastytrade::{ClientConfig, TastytradeClient};
+use crate::tastytrade::TastytradeClient;
+pub use session::Session;
 pub use source::Source;
 use state::Board;
 use std::sync::Arc;
@@ -60,6 +63,12 @@ pub struct ScanRequest {
     /// `--watchlist tt:NAME` / `tt-public:NAME`: the list to fetch once there is a client; its
     /// symbols then replace `symbols` (empty until then).
     pub remote_list: Option<crate::watchlist::RemoteList>,
+    /// `--estimators`: the range-based estimators whose 30-session columns (`hv30_parkinson`,
+    /// ...) the compute stage fills; empty by default (the fields stay `null`).
+    pub estimators: Vec<crate::vol::estimators::Estimator>,
+    /// Keep each symbol's candle history and per-expiration IVs for the caller (`volscreen
+    /// detail`); `None` (`screen`): nothing is kept beyond the report.
+    pub keep: Option<keep::Keep>,
 }
 
 /// The result of a scan: the report (possibly partial) and, when the scan could not complete, why.
@@ -96,6 +105,12 @@ pub struct Ctx {
     pub compute_ns: std::sync::atomic::AtomicU64,
     /// The cache as this scan uses it (candles, chain structure, hit and miss counters).
     pub cache: enrich::ScanCache,
+    /// What a watch keeps between passes (the DXLink pool); `None` for a one-shot scan.
+    pub warm: Option<Arc<session::Warm>>,
+    /// The client's counters when this scan started (a watch's client counts across passes).
+    pub rest_base: crate::tastytrade::RequestCounters,
+    /// The DXLink pool's counters when this scan took it (a watch's pool counts across passes).
+    pub dx_base: std::sync::Mutex<crate::dxlink::PoolStats>,
 }
 
 impl Ctx {
@@ -103,90 +118,21 @@ impl Ctx {
     pub fn requests(&self) -> u64 {
         self.client.counters().requests
     }
+
+    /// The DXLink pool's counters of this scan: `now` less what they were when it took the pool.
+    pub fn dx_since(&self, now: crate::dxlink::PoolStats) -> crate::dxlink::PoolStats {
+        now.since(&self.dx_base.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// A failure that stops the whole scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fatal(pub String);
 
-/// Run a scan. `clock` started when the command did (so `load` is on it).
+/// Run a scan: one pass of a session that keeps nothing ([`Session::one_shot`]). `clock` started
+/// when the command did (so `load` is on it).
 pub async fn run(req: ScanRequest, clock: Clock) -> ScanOutcome {
-    let g = clock.begin("source", req.symbols.len());
-    let connected = match source::connect(&req.source, req.as_of).await {
-        Ok(c) => c,
-        Err(e) => {
-            return finish::fatal_before_start(
-                &req,
-                &clock,
-                format!("cannot start the {} source: {e}", req.source.name()),
-            )
-        }
-    };
-    g.end(req.symbols.len(), 0);
-    let cc = ClientConfig::from_rest(
-        &req.config.rest,
-        connected.base_url.clone(),
-        connected.client_secret.clone(),
-        connected.refresh_token.clone(),
-    );
-    let client = match TastytradeClient::new(cc) {
-        Ok(c) => c,
-        Err(e) => return finish::fatal_before_start(&req, &clock, e.to_string()),
-    };
-    let (req, unscannable) = match remote_list(req, &client, &clock).await {
-        Ok(r) => r,
-        Err((req, msg, unscannable)) => {
-            let mut outcome = finish::fatal_before_start(&req, &clock, msg);
-            crate::watchlist::account::report_unscannable(&mut outcome.report, &unscannable);
-            return outcome;
-        }
-    };
-    let progress = if req.progress {
-        let pb = indicatif::ProgressBar::with_draw_target(
-            Some(req.symbols.len() as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{spinner} {msg:<10} [{bar:30}] {pos}/{len} {elapsed}",
-        ) {
-            pb.set_style(style.progress_chars("=> "));
-        }
-        pb
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let ctx = Arc::new(Ctx {
-        board: Board::new(&req.symbols),
-        cache: enrich::ScanCache::new(&req),
-        req,
-        clock,
-        client,
-        progress,
-        dx_stats: std::sync::Mutex::new(None),
-        compute_ns: std::sync::atomic::AtomicU64::new(0),
-    });
-    let timeout = ctx.req.timeout;
-    let mut interrupted = false;
-    let outcome = tokio::select! {
-        r = stages(ctx.clone()) => r.err().inspect(|f| ctx.board.fail_active(&f.0)),
-        _ = tokio::time::sleep(timeout) => {
-            let msg = format!("the --timeout budget of {} s ran out", seconds(timeout));
-            ctx.board.halt(Stage::Timeout, &msg);
-            Some(Fatal(msg))
-        }
-        _ = ctrl_c() => {
-            interrupted = true;
-            let msg = "interrupted (Ctrl-C)".to_string();
-            ctx.board.halt(Stage::Interrupted, &msg);
-            Some(Fatal(msg))
-        }
-    };
-    ctx.progress.finish_and_clear();
-    let mut outcome = finish::report(&ctx, outcome);
-    crate::watchlist::account::report_unscannable(&mut outcome.report, &unscannable);
-    outcome.interrupted = interrupted;
-    drop(connected);
-    outcome
+    Session::one_shot().run(req, clock).await
 }
 
 /// Ctrl-C; never resolves when the handler cannot be installed (the default SIGINT then applies).

@@ -12,10 +12,15 @@
 //! (the same precision) in columns named `NAME_pct` (`iv_pct` 26.175); ratios (VRP, VTR), prices
 //! and the score are unchanged.
 //!
+//! With `--estimators` ([`CsvReporter::estimators`]) the chosen estimator columns (`hv30_parkinson`,
+//! ...: fractions, percents with `--csv-percent`) follow `hv252`; without it the CSV has none.
+//!
 //! A CSV has no room for a note: when the scan is partial the command says so on stderr.
 
 use super::model::{Candidate, ScanReport, SymbolFields};
 use super::{finite, sanitized, Reporter};
+use crate::screen::columns;
+use crate::vol::estimators::Estimator;
 use std::io::{self, Write};
 
 /// The CSV header, in order.
@@ -83,11 +88,15 @@ pub const PERCENT_SUFFIX: &str = "_pct";
 /// Separator of list cells (`filters_*`, `notes`, `warnings`).
 pub const LIST_SEPARATOR: &str = ";";
 
+/// The column after which the estimator columns (`--estimators`) are written.
+pub const ESTIMATORS_AFTER: &str = "hv252";
+
 /// Renders the CSV.
 #[derive(Debug, Clone, Default)]
 pub struct CsvReporter {
     top: Option<usize>,
     percent: bool,
+    estimators: Vec<Estimator>,
 }
 
 impl CsvReporter {
@@ -96,6 +105,7 @@ impl CsvReporter {
         CsvReporter {
             top,
             percent: false,
+            estimators: Vec::new(),
         }
     }
 
@@ -103,15 +113,51 @@ impl CsvReporter {
     pub fn percent(self, percent: bool) -> CsvReporter {
         CsvReporter { percent, ..self }
     }
+
+    /// `--estimators`: their columns (`hv30_NAME`, fractions) after [`ESTIMATORS_AFTER`].
+    pub fn estimators(self, estimators: &[Estimator]) -> CsvReporter {
+        CsvReporter {
+            estimators: estimators.to_vec(),
+            ..self
+        }
+    }
+}
+
+/// The columns written: [`COLUMNS`] with the fields of `estimators` (in
+/// [`columns::ESTIMATORS`] order) after [`ESTIMATORS_AFTER`].
+pub fn columns_with(estimators: &[Estimator]) -> Vec<&'static str> {
+    let mut out = Vec::with_capacity(COLUMNS.len() + estimators.len());
+    for &c in COLUMNS {
+        out.push(c);
+        if c == ESTIMATORS_AFTER {
+            out.extend(
+                columns::ESTIMATORS
+                    .iter()
+                    .filter(|(e, _)| estimators.contains(e))
+                    .map(|(_, f)| *f),
+            );
+        }
+    }
+    out
+}
+
+/// Whether column `name` holds a fraction ([`PERCENT_COLUMNS`] or an estimator column).
+fn is_percent(name: &str) -> bool {
+    PERCENT_COLUMNS.contains(&name) || columns::estimator_of_field(name).is_some()
 }
 
 /// The header: [`COLUMNS`], with `--csv-percent` ([`percent`](CsvReporter::percent)) each of
 /// [`PERCENT_COLUMNS`] suffixed [`PERCENT_SUFFIX`].
 pub fn header(percent: bool) -> Vec<String> {
-    COLUMNS
-        .iter()
+    header_with(percent, &[])
+}
+
+/// [`header`] with the columns of `estimators` ([`columns_with`]; suffixed too with `percent`).
+pub fn header_with(percent: bool, estimators: &[Estimator]) -> Vec<String> {
+    columns_with(estimators)
+        .into_iter()
         .map(|c| {
-            if percent && PERCENT_COLUMNS.contains(c) {
+            if percent && is_percent(c) {
                 format!("{c}{PERCENT_SUFFIX}")
             } else {
                 c.to_string()
@@ -150,10 +196,22 @@ pub fn row(c: &Candidate) -> Vec<String> {
 /// The cells of one candidate, in [`COLUMNS`] order; with `percent`, the cells of
 /// [`PERCENT_COLUMNS`] as percents with [`PERCENT_DECIMALS`] decimals.
 pub fn row_as(c: &Candidate, percent: bool) -> Vec<String> {
+    row_with(c, percent, &[])
+}
+
+/// [`row_as`] with the cells of `estimators`' columns, in [`columns_with`] order.
+pub fn row_with(c: &Candidate, percent: bool, estimators: &[Estimator]) -> Vec<String> {
     let mut cells = cells(c);
+    if let Some(at) = COLUMNS.iter().position(|n| *n == ESTIMATORS_AFTER) {
+        let extra = columns::ESTIMATORS
+            .iter()
+            .filter(|(e, _)| estimators.contains(e))
+            .map(|(e, _)| num(columns::estimator_value(&c.fields, *e)));
+        cells.splice(at + 1..at + 1, extra);
+    }
     if percent {
-        for (cell, name) in cells.iter_mut().zip(COLUMNS) {
-            if PERCENT_COLUMNS.contains(name) {
+        for (cell, name) in cells.iter_mut().zip(columns_with(estimators)) {
+            if is_percent(name) {
                 *cell = finite(fraction(&c.fields, name))
                     .map(|v| decimal(v * 100.0, PERCENT_DECIMALS))
                     .unwrap_or_default();
@@ -163,8 +221,11 @@ pub fn row_as(c: &Candidate, percent: bool) -> Vec<String> {
     cells
 }
 
-/// The value of the fraction column `name` (one of [`PERCENT_COLUMNS`]).
+/// The value of the fraction column `name` (one of [`PERCENT_COLUMNS`], or an estimator column).
 fn fraction(f: &SymbolFields, name: &str) -> Option<f64> {
+    if let Some(e) = columns::estimator_of_field(name) {
+        return columns::estimator_value(f, e);
+    }
     match name {
         "iv" => f.iv,
         "iv_rank" => f.iv_rank,
@@ -228,9 +289,11 @@ impl Reporter for CsvReporter {
     fn render(&self, report: &ScanReport, out: &mut dyn Write) -> io::Result<()> {
         let report = sanitized(report, self.top);
         let mut w = ::csv::Writer::from_writer(&mut *out);
-        w.write_record(header(self.percent)).map_err(io_error)?;
+        w.write_record(header_with(self.percent, &self.estimators))
+            .map_err(io_error)?;
         for c in &report.candidates {
-            w.write_record(row_as(c, self.percent)).map_err(io_error)?;
+            w.write_record(row_with(c, self.percent, &self.estimators))
+                .map_err(io_error)?;
         }
         w.flush()
     }
@@ -323,5 +386,43 @@ mod tests {
         for p in PERCENT_COLUMNS {
             assert_eq!(pct[at(p)], "10", "{p}");
         }
+    }
+
+    #[test]
+    fn estimator_columns_follow_hv252_only_when_asked_for() {
+        let c = Candidate {
+            fields: SymbolFields {
+                hv252: Some(0.2),
+                hv30_parkinson: Some(0.2512345678),
+                hv30_garman_klass: Some(0.26),
+                hv30_yang_zhang: None,
+                ..candidate().fields
+            },
+            ..candidate()
+        };
+        assert_eq!(columns_with(&[]), COLUMNS);
+        assert_eq!(row_with(&c, false, &[]), row_as(&c, false));
+        // Asked for out of order: written in report order, right after hv252.
+        let asked = [Estimator::YangZhang, Estimator::Parkinson];
+        let names = columns_with(&asked);
+        let at = |name: &str| names.iter().position(|c| *c == name).unwrap();
+        assert_eq!(names.len(), COLUMNS.len() + 2);
+        assert_eq!(at("hv30_parkinson"), at("hv252") + 1);
+        assert_eq!(at("hv30_yang_zhang"), at("hv252") + 2);
+        assert!(!names.contains(&"hv30_garman_klass"), "not asked for");
+        let plain = row_with(&c, false, &asked);
+        assert_eq!(plain.len(), names.len());
+        assert_eq!(plain[at("hv30_parkinson")], "0.251235");
+        assert_eq!(plain[at("hv30_yang_zhang")], "", "unknown stays empty");
+        assert_eq!(
+            plain[at("vrp_structural")],
+            "1.42",
+            "later cells keep their place"
+        );
+        let pct = row_with(&c, true, &asked);
+        let h = header_with(true, &asked);
+        assert_eq!(h[at("hv30_parkinson")], "hv30_parkinson_pct");
+        assert_eq!(pct[at("hv30_parkinson")], "25.1235");
+        assert_eq!(h[at("iv")], "iv_pct");
     }
 }

@@ -4,14 +4,17 @@
 //! - [`model`] (`crate::model`, re-exported): the data (the JSON contract of product.md).
 //! - [`json`], [`table`], [`csv`]: one [`Reporter`] each, chosen by [`Format`] through [`reporter`].
 //! - [`benchmark`]: the `PIPELINE TIMING BREAKDOWN` text (`BENCHMARK=1`), always plain text.
+//! - [`watch`]: `screen --watch`, one pass at a time (JSON Lines, or a table redrawn in place).
 //!
 //! Every format shows unknown values as unknown (`null`, an empty cell, `—`), never NaN: non-finite
 //! numbers are turned into unknowns by [`sanitized`] before rendering.
 
 pub mod benchmark;
 pub mod csv;
+pub mod detail;
 pub mod json;
 pub mod table;
+pub mod watch;
 
 /// The model the formats render (it lives at `crate::model`, below the pipeline and the filters).
 pub use crate::model;
@@ -78,6 +81,9 @@ pub struct Options {
     pub width: Option<u16>,
     /// `--csv-percent`: the CSV's fractions as percents, in columns named `NAME_pct`.
     pub csv_percent: bool,
+    /// `--estimators`: the estimator columns the table and the CSV show (in
+    /// [`crate::screen::columns::ESTIMATORS`] order; none by default). JSON always has the fields.
+    pub estimators: Vec<crate::vol::estimators::Estimator>,
 }
 
 /// The reporter for `format`.
@@ -85,7 +91,11 @@ pub fn reporter(format: Format, options: &Options) -> Box<dyn Reporter> {
     match format {
         Format::Table => Box::new(table::TableReporter::new(options.clone())),
         Format::Json => Box::new(json::JsonReporter::new(options.top)),
-        Format::Csv => Box::new(csv::CsvReporter::new(options.top).percent(options.csv_percent)),
+        Format::Csv => Box::new(
+            csv::CsvReporter::new(options.top)
+                .percent(options.csv_percent)
+                .estimators(&options.estimators),
+        ),
     }
 }
 
@@ -154,6 +164,10 @@ fn sanitize_fields(f: &mut SymbolFields) {
         &mut f.hv30,
         &mut f.hv90,
         &mut f.hv252,
+        &mut f.hv30_parkinson,
+        &mut f.hv30_garman_klass,
+        &mut f.hv30_rogers_satchell,
+        &mut f.hv30_yang_zhang,
         &mut f.vrp_structural,
         &mut f.vrp_tactical,
         &mut f.iv_hv_spread,

@@ -2,7 +2,8 @@
 //! (rejected and error counts; with `--explain`, every rejected symbol with each failed filter and
 //! its numbers, and every error with its stage and cause: [`write_explanation`]).
 //!
-//! Percent columns (IV, IVR, IVP, HV30, HV90, EM %, slip %) show fractions as percentages with one
+//! Percent columns (IV, IVR, IVP, HV30, HV90, the estimator columns PK30, GK30, RS30 and YZ30 that
+//! `--estimators` adds, EM %, slip %) show fractions as percentages with one
 //! decimal (`0.224` → `22.4%`); ratios (VRP-S, VRP-T, VTR) two decimals; unknown values `—`.
 //! Numbers are right-aligned. Colour only when [`Options::color`] is set (the caller decides:
 //! `--color`, the terminal, `NO_COLOR`, `TERM`). With [`Options::width`], the least important
@@ -17,6 +18,7 @@
 use super::model::{Candidate, ScanReport, Stage, Warning};
 use super::{finite, sanitized, Options, Reporter};
 use crate::model::MoveMethod;
+use crate::vol::estimators::Estimator;
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ColumnConstraint, ContentArrangement};
 use std::io::{self, Write};
 
@@ -31,11 +33,13 @@ pub const WARNING_MARK: &str = "!";
 const STYLE: &str = "     ──            ";
 
 /// One table column: its title, alignment and how eagerly it is hidden on a narrow terminal
-/// (`Some(0)` first; `None`: never).
+/// (`Some(0)` first; `None`: never); an estimator column is shown only when asked for
+/// ([`Options::estimators`]).
 struct Column {
     title: &'static str,
     right: bool,
     hide_order: Option<u8>,
+    estimator: Option<Estimator>,
 }
 
 const fn col(title: &'static str, right: bool, hide_order: Option<u8>) -> Column {
@@ -43,36 +47,84 @@ const fn col(title: &'static str, right: bool, hide_order: Option<u8>) -> Column
         title,
         right,
         hide_order,
+        estimator: None,
     }
 }
 
-/// The columns, in order. On a narrow terminal they are hidden in `hide_order`: first what the
-/// other columns imply or the CSV has (class, HV90, exp, HV30), then the trade's details (EM %,
-/// slip %, VRP-T), then price, VTR and IVP; IV rank is the last to go. `#`, symbol, IV, VRP-S,
-/// score and signal are never hidden.
+/// An estimator's 30-session column (`--estimators`): hidden first on a narrow terminal.
+const fn est(title: &'static str, estimator: Estimator) -> Column {
+    Column {
+        title,
+        right: true,
+        hide_order: Some(0),
+        estimator: Some(estimator),
+    }
+}
+
+/// The columns, in order. On a narrow terminal they are hidden in `hide_order`: first the
+/// estimator columns asked for with `--estimators` (PK30, GK30, RS30, YZ30), then what the other
+/// columns imply or the CSV has (class, HV90, exp, HV30), then the trade's details (EM %, slip %,
+/// VRP-T), then price, VTR and IVP; IV rank is the last to go. `#`, symbol, IV, VRP-S, score and
+/// signal are never hidden.
 const COLUMNS: &[Column] = &[
     col("#", true, None),
     col("symbol", false, None),
-    col("class", false, Some(0)),
-    col("price", true, Some(7)),
+    col("class", false, Some(1)),
+    col("price", true, Some(8)),
     col("IV", true, None),
-    col("IVR", true, Some(10)),
-    col("IVP", true, Some(9)),
-    col("HV30", true, Some(3)),
-    col("HV90", true, Some(1)),
+    col("IVR", true, Some(11)),
+    col("IVP", true, Some(10)),
+    col("HV30", true, Some(4)),
+    col("HV90", true, Some(2)),
+    est("PK30", Estimator::Parkinson),
+    est("GK30", Estimator::GarmanKlass),
+    est("RS30", Estimator::RogersSatchell),
+    est("YZ30", Estimator::YangZhang),
     col("VRP-S", true, None),
-    col("VRP-T", true, Some(6)),
-    col("VTR", true, Some(8)),
-    col("exp", false, Some(2)),
-    col("EM %", true, Some(4)),
-    col("slip %", true, Some(5)),
+    col("VRP-T", true, Some(7)),
+    col("VTR", true, Some(9)),
+    col("exp", false, Some(3)),
+    col("EM %", true, Some(5)),
+    col("slip %", true, Some(6)),
     col("score", true, None),
     col("signal", false, None),
 ];
 
-/// The titles of the table's columns, in order.
+/// The titles of the table's columns, in order, as printed by default (no estimator columns).
 pub fn column_titles() -> Vec<&'static str> {
-    COLUMNS.iter().map(|c| c.title).collect()
+    column_titles_with(&[])
+}
+
+/// The titles of the table's columns with the estimator columns of `estimators`, in order.
+pub fn column_titles_with(estimators: &[Estimator]) -> Vec<&'static str> {
+    let options = Options {
+        estimators: estimators.to_vec(),
+        ..Options::default()
+    };
+    shown(&options)
+        .into_iter()
+        .map(|i| COLUMNS[i].title)
+        .collect()
+}
+
+/// The title of `e`'s column (`PK30`, `GK30`, `RS30`, `YZ30`); `None` for close-to-close (HV30).
+pub fn estimator_title(e: Estimator) -> Option<&'static str> {
+    COLUMNS
+        .iter()
+        .find(|c| c.estimator == Some(e))
+        .map(|c| c.title)
+}
+
+/// The indices in [`COLUMNS`] of the columns shown with `options`: every column but the estimator
+/// columns not asked for.
+fn shown(options: &Options) -> Vec<usize> {
+    (0..COLUMNS.len())
+        .filter(|&i| {
+            COLUMNS[i]
+                .estimator
+                .is_none_or(|e| options.estimators.contains(&e))
+        })
+        .collect()
 }
 
 /// A fraction as a percentage with one decimal: `0.224` → `22.4%`.
@@ -85,6 +137,7 @@ pub fn fixed(x: Option<f64>, decimals: usize) -> String {
     finite(x).map_or_else(|| UNKNOWN.to_string(), |v| format!("{v:.decimals$}"))
 }
 
+/// The cells of a candidate in every column of [`COLUMNS`].
 fn cells(c: &Candidate) -> Vec<String> {
     let f = &c.fields;
     let exp = match (f.expiration, f.dte) {
@@ -113,6 +166,10 @@ fn cells(c: &Candidate) -> Vec<String> {
         pct(f.iv_percentile),
         pct(f.hv30),
         pct(f.hv90),
+        pct(f.hv30_parkinson),
+        pct(f.hv30_garman_klass),
+        pct(f.hv30_rogers_satchell),
+        pct(f.hv30_yang_zhang),
         fixed(f.vrp_structural, 2),
         fixed(f.vrp_tactical, 2),
         fixed(f.vtr, 2),
@@ -145,8 +202,15 @@ impl TableReporter {
         TableReporter { options }
     }
 
-    /// The comfy-table of `rows`, showing the columns where `visible` is true.
-    fn table(&self, rows: &[Vec<String>], visible: &[bool], color: bool) -> comfy_table::Table {
+    /// The comfy-table of `rows` (cells of the columns `cols`, indices in [`COLUMNS`]), showing
+    /// the columns where `visible` is true.
+    fn table(
+        &self,
+        cols: &[usize],
+        rows: &[Vec<String>],
+        visible: &[bool],
+        color: bool,
+    ) -> comfy_table::Table {
         let mut t = comfy_table::Table::new();
         t.load_preset(STYLE)
             .set_content_arrangement(ContentArrangement::Disabled)
@@ -154,8 +218,8 @@ impl TableReporter {
         if color {
             t.enforce_styling();
         }
-        t.set_header(COLUMNS.iter().map(|c| {
-            let cell = Cell::new(c.title);
+        t.set_header(cols.iter().map(|&i| {
+            let cell = Cell::new(COLUMNS[i].title);
             if color {
                 cell.add_attribute(Attribute::Bold)
             } else {
@@ -165,7 +229,7 @@ impl TableReporter {
         for row in rows {
             t.add_row(row.iter().enumerate().map(|(i, text)| {
                 let cell = Cell::new(text);
-                match (color, COLUMNS[i].title) {
+                match (color, COLUMNS[cols[i]].title) {
                     (true, "signal") => match signal_color(text) {
                         Some(c) => cell.fg(c),
                         None => cell,
@@ -175,7 +239,7 @@ impl TableReporter {
                 }
             }));
         }
-        for (i, c) in COLUMNS.iter().enumerate() {
+        for (i, c) in cols.iter().map(|&k| &COLUMNS[k]).enumerate() {
             if let Some(column) = t.column_mut(i) {
                 if c.right {
                     column.set_cell_alignment(CellAlignment::Right);
@@ -188,20 +252,20 @@ impl TableReporter {
         t
     }
 
-    /// Which columns to show so that the table fits `width` (all when it is `None`).
-    fn fit(&self, rows: &[Vec<String>]) -> Vec<bool> {
-        let mut visible = vec![true; COLUMNS.len()];
+    /// Which of the columns `cols` to show so that the table fits `width` (all when it is `None`).
+    fn fit(&self, cols: &[usize], rows: &[Vec<String>]) -> Vec<bool> {
+        let mut visible = vec![true; cols.len()];
         let Some(width) = self.options.width else {
             return visible;
         };
-        let mut order: Vec<(u8, usize)> = COLUMNS
+        let mut order: Vec<(u8, usize)> = cols
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.hide_order.map(|o| (o, i)))
+            .filter_map(|(i, &k)| COLUMNS[k].hide_order.map(|o| (o, i)))
             .collect();
         order.sort();
         for (_, i) in order {
-            let rendered = self.table(rows, &visible, false).trim_fmt();
+            let rendered = self.table(cols, rows, &visible, false).trim_fmt();
             let widest = rendered
                 .lines()
                 .map(|l| l.chars().count())
@@ -253,9 +317,17 @@ impl Reporter for TableReporter {
         if r.candidates.is_empty() {
             writeln!(out, "no candidates")?;
         } else {
-            let rows: Vec<Vec<String>> = r.candidates.iter().map(cells).collect();
-            let visible = self.fit(&rows);
-            let table = self.table(&rows, &visible, self.options.color);
+            let cols = shown(&self.options);
+            let rows: Vec<Vec<String>> = r
+                .candidates
+                .iter()
+                .map(|c| {
+                    let all = cells(c);
+                    cols.iter().map(|&i| all[i].clone()).collect()
+                })
+                .collect();
+            let visible = self.fit(&cols, &rows);
+            let table = self.table(&cols, &rows, &visible, self.options.color);
             writeln!(out, "{}", table.trim_fmt())?;
             if r.candidates.len() < m.counts.candidates {
                 writeln!(
@@ -265,9 +337,9 @@ impl Reporter for TableReporter {
                     m.counts.candidates
                 )?;
             }
-            let em_visible = COLUMNS
+            let em_visible = cols
                 .iter()
-                .position(|c| c.title == "EM %")
+                .position(|&k| COLUMNS[k].title == "EM %")
                 .is_some_and(|i| visible[i]);
             if em_visible
                 && r.candidates.iter().any(|c| {
@@ -280,11 +352,11 @@ impl Reporter for TableReporter {
                     "~ expected move estimated from IV·√(dte/365) (no option quotes)"
                 )?;
             }
-            let hidden: Vec<&str> = COLUMNS
+            let hidden: Vec<&str> = cols
                 .iter()
                 .zip(&visible)
                 .filter(|(_, v)| !**v)
-                .map(|(c, _)| c.title)
+                .map(|(&k, _)| COLUMNS[k].title)
                 .collect();
             if !hidden.is_empty() {
                 writeln!(
@@ -453,6 +525,10 @@ mod tests {
             "71.0%",
             "45.1%",
             "50.3%",
+            "44.8%",
+            "46.2%",
+            "43.9%",
+            "47.0%",
             "1.24",
             "1.38",
             "0.90",
@@ -467,56 +543,127 @@ mod tests {
         .collect()
     }
 
-    fn hidden_at(width: u16) -> Vec<&'static str> {
+    /// The titles hidden at `width`, with the estimator columns `estimators` asked for.
+    fn hidden_at(width: u16, estimators: &[Estimator]) -> Vec<&'static str> {
         let t = TableReporter::new(Options {
             width: Some(width),
+            estimators: estimators.to_vec(),
             ..Options::default()
         });
-        let visible = t.fit(&[row("TSLA"), row("/ES")]);
-        COLUMNS
+        let cols = shown(&t.options);
+        let rows: Vec<Vec<String>> = [row("TSLA"), row("/ES")]
             .iter()
+            .map(|r| cols.iter().map(|&i| r[i].clone()).collect())
+            .collect();
+        let visible = t.fit(&cols, &rows);
+        cols.iter()
             .zip(visible)
             .filter(|(_, v)| !v)
-            .map(|(c, _)| c.title)
+            .map(|(&i, _)| COLUMNS[i].title)
             .collect()
+    }
+
+    /// The hiding order of the columns shown with `estimators`.
+    fn hiding_order(estimators: &[Estimator]) -> Vec<&'static str> {
+        let options = Options {
+            estimators: estimators.to_vec(),
+            ..Options::default()
+        };
+        let mut order: Vec<(u8, usize)> = shown(&options)
+            .into_iter()
+            .filter_map(|i| COLUMNS[i].hide_order.map(|o| (o, i)))
+            .collect();
+        order.sort();
+        order.into_iter().map(|(_, i)| COLUMNS[i].title).collect()
     }
 
     #[test]
     fn columns_hide_in_order_and_iv_rank_goes_last() {
-        let mut order: Vec<(u8, &str)> = COLUMNS
-            .iter()
-            .filter_map(|c| c.hide_order.map(|o| (o, c.title)))
-            .collect();
-        order.sort();
-        let order: Vec<&str> = order.into_iter().map(|(_, t)| t).collect();
-        assert_eq!(order.last(), Some(&"IVR"), "IV rank is the last to hide");
-        let mut seen = 0;
-        for width in (20..=200).rev() {
-            let hidden = hidden_at(width);
-            // What is hidden is the start of the order: nothing jumps the queue.
-            let mut queue = hidden.clone();
-            queue.sort_by_key(|t| order.iter().position(|o| o == t));
-            assert_eq!(queue, order[..queue.len()], "width {width}");
-            for kept in ["#", "symbol", "IV", "VRP-S", "score", "signal"] {
-                assert!(!hidden.contains(&kept), "{kept} hidden at {width}");
+        let all = Estimator::ALL;
+        for asked in [&[][..], &all[..], &[Estimator::YangZhang][..]] {
+            let order = hiding_order(asked);
+            assert_eq!(order.last(), Some(&"IVR"), "IV rank is the last to hide");
+            let mut seen = 0;
+            for width in (20..=240).rev() {
+                let hidden = hidden_at(width, asked);
+                // What is hidden is the start of the order: nothing jumps the queue.
+                let mut queue = hidden.clone();
+                queue.sort_by_key(|t| order.iter().position(|o| o == t));
+                assert_eq!(queue, order[..queue.len()], "width {width}");
+                for kept in ["#", "symbol", "IV", "VRP-S", "score", "signal"] {
+                    assert!(!hidden.contains(&kept), "{kept} hidden at {width}");
+                }
+                assert!(hidden.len() >= seen, "narrower never shows more");
+                seen = hidden.len();
             }
-            assert!(hidden.len() >= seen, "narrower never shows more");
-            seen = hidden.len();
+            // At 80 columns IV rank is still shown while the details are gone.
+            let at80 = hidden_at(80, asked);
+            assert!(!at80.contains(&"IVR"), "{at80:?}");
+            assert!(
+                at80.contains(&"class") && at80.contains(&"HV90"),
+                "{at80:?}"
+            );
+            // Narrow enough, everything that can go has gone; one column wider, IV rank is back.
+            let most = hidden_at(20, asked).len();
+            assert_eq!(most, order.len());
+            let last = (20..=240)
+                .find(|w| hidden_at(*w, asked).len() < most)
+                .map(|w| hidden_at(w, asked))
+                .unwrap_or_default();
+            assert!(!last.contains(&"IVR"), "IV rank goes last: {last:?}");
         }
-        // At 80 columns IV rank is still shown while the details are gone.
-        let at80 = hidden_at(80);
-        assert!(!at80.contains(&"IVR"), "{at80:?}");
-        assert!(
-            at80.contains(&"class") && at80.contains(&"HV90"),
-            "{at80:?}"
-        );
-        // Narrow enough, everything that can go has gone; one column wider, IV rank is back.
-        let all = hidden_at(20).len();
-        assert_eq!(all, order.len());
-        let last = (20..=200)
-            .find(|w| hidden_at(*w).len() < all)
-            .map(hidden_at)
-            .unwrap_or_default();
-        assert!(!last.contains(&"IVR"), "IV rank goes last: {last:?}");
+    }
+
+    #[test]
+    fn estimator_columns_show_only_when_asked_for_and_hide_first() {
+        let plain = hiding_order(&[]);
+        for title in ["PK30", "GK30", "RS30", "YZ30"] {
+            assert!(
+                !plain.contains(&title),
+                "{title} shown without --estimators"
+            );
+        }
+        let order = hiding_order(&Estimator::ALL);
+        assert_eq!(order[..4], ["PK30", "GK30", "RS30", "YZ30"]);
+        assert_eq!(hiding_order(&[Estimator::RogersSatchell])[0], "RS30");
+        for (e, title) in [
+            (Estimator::Parkinson, "PK30"),
+            (Estimator::GarmanKlass, "GK30"),
+            (Estimator::RogersSatchell, "RS30"),
+            (Estimator::YangZhang, "YZ30"),
+        ] {
+            assert_eq!(estimator_title(e), Some(title));
+        }
+        assert_eq!(estimator_title(Estimator::CloseToClose), None);
+        // A table just too narrow for everything loses an estimator column first.
+        let widest = (20..=400)
+            .rev()
+            .find(|w| !hidden_at(*w, &Estimator::ALL).is_empty())
+            .expect("some width hides a column");
+        assert_eq!(hidden_at(widest, &Estimator::ALL), ["PK30"]);
+    }
+
+    #[test]
+    fn the_cells_follow_the_columns() {
+        let c = Candidate {
+            rank: 1,
+            symbol: "SPY".into(),
+            fields: crate::model::SymbolFields {
+                hv30: Some(0.2),
+                hv30_parkinson: Some(0.211),
+                hv30_yang_zhang: Some(0.199),
+                ..Default::default()
+            },
+            score: None,
+            signal: crate::model::Signal::Fair,
+            filters: Default::default(),
+        };
+        let cells = cells(&c);
+        assert_eq!(cells.len(), COLUMNS.len());
+        let at = |title: &str| COLUMNS.iter().position(|c| c.title == title).unwrap();
+        assert_eq!(cells[at("HV30")], "20.0%");
+        assert_eq!(cells[at("PK30")], "21.1%");
+        assert_eq!(cells[at("GK30")], UNKNOWN);
+        assert_eq!(cells[at("YZ30")], "19.9%");
     }
 }

@@ -8,9 +8,14 @@
 //! which stage knows a column ([`Column::needs`]): the metrics fields and the candle-derived fields
 //! are named; any other column is taken as known only once the option chain is in, which is
 //! always safe (a threshold on it is checked later than it could be, never before its data).
+//!
+//! The optional estimator columns (`hv30_parkinson`, ... : [`ESTIMATORS`]) are columns like any
+//! other; which estimator fills which field is said here once ([`estimator_slot`],
+//! [`estimator_value`]) for the compute stage, the plan and the formats.
 
 use crate::model::SymbolFields;
 use crate::screen::filters::Needs;
+use crate::vol::estimators::Estimator;
 use serde_json::{Map, Value};
 use std::sync::OnceLock;
 
@@ -34,11 +39,63 @@ const CANDLES: &[&str] = &[
     "hv30",
     "hv90",
     "hv252",
+    "hv30_parkinson",
+    "hv30_garman_klass",
+    "hv30_rogers_satchell",
+    "hv30_yang_zhang",
     "vrp_structural",
     "vrp_tactical",
     "iv_hv_spread",
     "vtr",
 ];
+
+/// Sessions of the screen's estimator columns (`hv30_NAME`).
+pub const ESTIMATOR_WINDOW: usize = 30;
+
+/// The screen's optional estimator columns (`screen --estimators`): each range-based estimator
+/// and its JSON field `hv30_NAME` (NAME as [`Estimator::name`]), in report order. Close-to-close
+/// is `hv30` itself.
+pub const ESTIMATORS: [(Estimator, &str); 4] = [
+    (Estimator::Parkinson, "hv30_parkinson"),
+    (Estimator::GarmanKlass, "hv30_garman_klass"),
+    (Estimator::RogersSatchell, "hv30_rogers_satchell"),
+    (Estimator::YangZhang, "hv30_yang_zhang"),
+];
+
+/// The JSON field of `e`'s column; `None` for close-to-close (that is `hv30`).
+pub fn estimator_field(e: Estimator) -> Option<&'static str> {
+    ESTIMATORS.iter().find(|(x, _)| *x == e).map(|(_, f)| *f)
+}
+
+/// The estimator whose column is the JSON field `field` (`hv30_yang_zhang` → Yang–Zhang).
+pub fn estimator_of_field(field: &str) -> Option<Estimator> {
+    ESTIMATORS
+        .iter()
+        .find(|(_, f)| *f == field)
+        .map(|(e, _)| *e)
+}
+
+/// `e`'s column in `f`; `None` for close-to-close.
+pub fn estimator_slot(f: &mut SymbolFields, e: Estimator) -> Option<&mut Option<f64>> {
+    match e {
+        Estimator::Parkinson => Some(&mut f.hv30_parkinson),
+        Estimator::GarmanKlass => Some(&mut f.hv30_garman_klass),
+        Estimator::RogersSatchell => Some(&mut f.hv30_rogers_satchell),
+        Estimator::YangZhang => Some(&mut f.hv30_yang_zhang),
+        Estimator::CloseToClose => None,
+    }
+}
+
+/// The value of `e`'s column in `f` (`None` when unknown, not requested, or close-to-close).
+pub fn estimator_value(f: &SymbolFields, e: Estimator) -> Option<f64> {
+    match e {
+        Estimator::Parkinson => f.hv30_parkinson,
+        Estimator::GarmanKlass => f.hv30_garman_klass,
+        Estimator::RogersSatchell => f.hv30_rogers_satchell,
+        Estimator::YangZhang => f.hv30_yang_zhang,
+        Estimator::CloseToClose => None,
+    }
+}
 
 /// One numeric column.
 #[derive(Debug, PartialEq, Eq)]
@@ -183,7 +240,7 @@ mod tests {
         let hv: Vec<&str> = names
             .iter()
             .copied()
-            .filter(|n| n.starts_with("hv"))
+            .filter(|n| n.starts_with("hv") && !n.contains('_'))
             .collect();
         assert_eq!(
             hv,
@@ -201,6 +258,30 @@ mod tests {
                 "{n} is in a stage list but not in the model"
             );
         }
+    }
+
+    #[test]
+    fn each_range_estimator_has_a_candle_column_named_after_it() {
+        let range: Vec<Estimator> = Estimator::ALL
+            .into_iter()
+            .filter(|e| *e != Estimator::CloseToClose)
+            .collect();
+        assert_eq!(ESTIMATORS.map(|(e, _)| e).to_vec(), range);
+        for e in range {
+            let name = format!("hv{ESTIMATOR_WINDOW}_{}", e.name());
+            assert_eq!(estimator_field(e), Some(name.as_str()));
+            assert_eq!(estimator_of_field(&name), Some(e));
+            let c = find(&name).unwrap_or_else(|| panic!("{name} is no column"));
+            assert_eq!(c.needs, Needs::Candles);
+            // The slot and the value read the same field of the model, the one named.
+            let mut f = SymbolFields::default();
+            *estimator_slot(&mut f, e).unwrap() = Some(0.25);
+            assert_eq!(estimator_value(&f, e), Some(0.25));
+            assert_eq!(value(&f, &name), Some(0.25));
+        }
+        assert_eq!(estimator_field(Estimator::CloseToClose), None);
+        assert!(estimator_slot(&mut SymbolFields::default(), Estimator::CloseToClose).is_none());
+        assert_eq!(estimator_of_field("hv30"), None);
     }
 
     #[test]

@@ -110,6 +110,11 @@ impl TokenManager {
         m
     }
 
+    /// The final refusal of the credentials, once the token endpoint gave one (`invalid_grant`).
+    pub(crate) fn refused(&self) -> Option<ApiError> {
+        self.failure.get().cloned()
+    }
+
     /// The current token as a cache entry.
     pub(crate) fn cached(&self) -> Option<CachedToken> {
         self.current

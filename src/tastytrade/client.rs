@@ -264,6 +264,13 @@ impl TastytradeClient {
         self.layer.auth.access_token().await.map(|_| ())
     }
 
+    /// The refusal of the credentials, once the token endpoint refused them for good
+    /// (`invalid_grant`): every later call fails with it without asking again. `None` otherwise
+    /// (also while a token could not be had for a transient reason).
+    pub fn auth_refused(&self) -> Option<ApiError> {
+        self.layer.auth.refused()
+    }
+
     /// The current access token and its expiry, for a cache (see [`ClientConfig::cached_token`]).
     pub fn cached_token(&self) -> Option<CachedToken> {
         self.layer.auth.cached()

@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
-use volscreen::date::{Date, TODAY_VAR};
+use volscreen::date::{Date, TODAY_FILE_VAR, TODAY_VAR};
 use volscreen::sim::{start_local, SimOptions, SimServer, DEMO_SECRET};
 
 // ---------------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ pub const DEMO_CREDS: [(&str, &str); 2] = [
 
 /// Variables no run inherits from the test's environment, besides every `TASTYTRADE_*` and
 /// `TT_*`: they would change the source, the output or the date. A suite that wants one sets it.
-const UNSET: [&str; 7] = [
+const UNSET: [&str; 8] = [
     "BENCHMARK",
     "NO_COLOR",
     "CLICOLOR_FORCE",
@@ -82,6 +82,7 @@ const UNSET: [&str; 7] = [
     "RUST_BACKTRACE",
     "VOLSCREEN_CONFIG",
     TODAY_VAR,
+    TODAY_FILE_VAR,
 ];
 
 /// `program ARGS` (the binary, or a copy of it) with stdin closed, in a clean environment: no

@@ -20,8 +20,8 @@ const LAYERS: &[&[&str]] = &[
     &["config", "model"],
     // Network clients, the cache, the watchlist, the estimators.
     &["tastytrade", "dxlink", "cache", "watchlist", "vol"],
-    // Plausibility at the edge; filters, score, signal.
-    &["plausible", "screen"],
+    // Plausibility at the edge; filters, score, signal; `detail`'s document (built from them).
+    &["plausible", "screen", "detail"],
     // Output formats.
     &["report"],
     // The staged scan.

@@ -8,12 +8,15 @@
 //! in a clean environment, an in-process demo market, the output schema); [`dxlink_pool`] is test
 //! support shared by the DXLink client suites.
 
+mod check;
 mod cli_conventions;
 mod cli_input;
+mod detail;
 mod dxlink_client;
 mod dxlink_decode;
 mod dxlink_pool;
 mod dxlink_quotes;
+mod estimator_columns;
 mod fault_matrix;
 mod harness;
 mod hv_independent;
@@ -27,4 +30,5 @@ mod tastytrade_client;
 mod tastytrade_contract;
 mod tastytrade_scripted;
 mod warm_cache;
+mod watch;
 mod watchlists;

@@ -8,6 +8,9 @@
 //! - Client level: the `Display` and `Debug` of every error contain no secret in any encoding.
 //! - End to end: the real binary (`screen --source tastytrade --api-url ...`) against the echoing
 //!   server; every byte of stdout and stderr is searched for every secret in every encoding.
+//!
+//! The echoing server's pieces and the search ([`echo`], [`token_route`], [`api_route`],
+//! [`secrets`], [`assert_clean`]) are shared with `check` (`volscreen check` against it).
 
 use crate::harness::{self, TempDir, BIN};
 use axum::body::Bytes;
@@ -22,13 +25,13 @@ use std::time::Duration;
 use volscreen::tastytrade::secret::encodings;
 use volscreen::tastytrade::{ApiError, ClientConfig, Outcome, TastytradeClient};
 
-const REFRESH: &str = "rt+A&b=C/d\"e\\f'g%h-refresh";
-const CLIENT: &str = "cs/X+y=Z&w\"q\\r tail-client";
-const ACCESS_PREFIX: &str = "at+/=&\"\\tok-";
-const QUOTE: &str = "qt+/=&\"\\quote-token";
+pub(crate) const REFRESH: &str = "rt+A&b=C/d\"e\\f'g%h-refresh";
+pub(crate) const CLIENT: &str = "cs/X+y=Z&w\"q\\r tail-client";
+pub(crate) const ACCESS_PREFIX: &str = "at+/=&\"\\tok-";
+pub(crate) const QUOTE: &str = "qt+/=&\"\\quote-token";
 
 /// Every encoding of `s` a hostile echo could use.
-fn hostile_encodings(s: &str) -> Vec<String> {
+pub(crate) fn hostile_encodings(s: &str) -> Vec<String> {
     let mut all = encodings(s);
     let mut double = String::new();
     let mut html = String::new();
@@ -47,7 +50,7 @@ fn hostile_encodings(s: &str) -> Vec<String> {
 }
 
 /// The echo of `value` in encoding number `k` (of [`hostile_encodings`]).
-fn encode(value: &str, k: usize) -> String {
+pub(crate) fn encode(value: &str, k: usize) -> String {
     let all = hostile_encodings(value);
     all[k % all.len()].clone()
 }
@@ -74,7 +77,7 @@ fn form_value(body: &str, key: &str) -> Option<String> {
     })
 }
 
-struct Echo {
+pub(crate) struct Echo {
     /// The token endpoint's status: 200 (issue an access token) or an error that echoes.
     token_status: u16,
     /// Status of the data and quote-token endpoints (0: by the `S<status>` symbol of the query).
@@ -107,7 +110,7 @@ fn echo_body(status: u16, k: usize, auth: &str, path: &str, body: &str) -> Strin
     v.to_string()
 }
 
-async fn token_route(State(e): State<Arc<Echo>>, h: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token_route(State(e): State<Arc<Echo>>, h: HeaderMap, body: Bytes) -> Response {
     let body = String::from_utf8_lossy(&body).into_owned();
     if e.token_status == 200 && form_value(&body, "client_secret").as_deref() == Some(CLIENT) {
         let n = e.issued.fetch_add(1, Ordering::SeqCst);
@@ -139,7 +142,12 @@ async fn token_route(State(e): State<Arc<Echo>>, h: HeaderMap, body: Bytes) -> R
     (StatusCode::from_u16(status).unwrap(), v.to_string()).into_response()
 }
 
-async fn api_route(State(e): State<Arc<Echo>>, uri: Uri, h: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn api_route(
+    State(e): State<Arc<Echo>>,
+    uri: Uri,
+    h: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri
         .path_and_query()
         .map(|p| p.to_string())
@@ -185,7 +193,7 @@ async fn serve(echo: Echo) -> (Arc<Echo>, String) {
     (echo, format!("http://{addr}"))
 }
 
-fn echo(token_status: u16, api_status: u16, quote_ok: bool) -> Echo {
+pub(crate) fn echo(token_status: u16, api_status: u16, quote_ok: bool) -> Echo {
     Echo {
         token_status,
         api_status,
@@ -207,7 +215,7 @@ fn config(url: &str) -> ClientConfig {
 }
 
 /// Every secret of a run: the credentials, the access tokens the server issued, the quote token.
-fn secrets(e: &Echo) -> Vec<String> {
+pub(crate) fn secrets(e: &Echo) -> Vec<String> {
     let mut all = vec![REFRESH.to_string(), CLIENT.to_string(), QUOTE.to_string()];
     all.extend(e.tokens.lock().unwrap().iter().cloned());
     // Also the Authorization header value as sent.
@@ -221,7 +229,7 @@ fn secrets(e: &Echo) -> Vec<String> {
 }
 
 /// Panic when `text` contains any secret in any encoding.
-fn assert_clean(what: &str, text: &str, secrets: &[String]) {
+pub(crate) fn assert_clean(what: &str, text: &str, secrets: &[String]) {
     for s in secrets {
         for enc in hostile_encodings(s) {
             assert!(

@@ -22,6 +22,10 @@ pub struct DateError(pub String);
 /// The environment variable that fixes "today" (`YYYY-MM-DD`); see [`Date::today`].
 pub const TODAY_VAR: &str = "VOLSCREEN_TODAY";
 
+/// The environment variable naming a file that holds "today" (`YYYY-MM-DD`), read at every call of
+/// [`Date::today`]: how a test moves a running `screen --watch` to another day.
+pub const TODAY_FILE_VAR: &str = "VOLSCREEN_TODAY_FILE";
+
 impl Date {
     /// The date `days` days after 1970-01-01.
     pub const fn from_days(days: i32) -> Date {
@@ -106,12 +110,13 @@ impl Date {
     /// in the US evening does not get tomorrow's date from UTC), or the date in [`TODAY_VAR`] when
     /// it is set to a valid `YYYY-MM-DD` (a fixed clock for reproducible runs and tests, as
     /// `SOURCE_DATE_EPOCH` is for builds: the tastytrade source takes no `--as-of`, so this is how
-    /// a test dates a scan against a demo market of a given day).
+    /// a test dates a scan against a demo market of a given day). [`TODAY_FILE_VAR`] comes first
+    /// when it names a readable file holding a valid date: it is read at every call, so that a
+    /// test can move a running `screen --watch` (which asks for today at every pass) to another
+    /// day.
     pub fn today() -> Date {
-        if let Some(d) = std::env::var(TODAY_VAR)
-            .ok()
-            .and_then(|v| v.trim().parse::<Date>().ok())
-        {
+        let file = std::env::var_os(TODAY_FILE_VAR).and_then(|p| std::fs::read_to_string(p).ok());
+        if let Some(d) = fixed_today(file.as_deref(), std::env::var(TODAY_VAR).ok().as_deref()) {
             return d;
         }
         let ms = std::time::SystemTime::now()
@@ -229,9 +234,37 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// The date fixed by the text of the [`TODAY_FILE_VAR`] file or else of [`TODAY_VAR`], when one
+/// of them holds a valid date.
+fn fixed_today(file: Option<&str>, var: Option<&str>) -> Option<Date> {
+    [file, var]
+        .into_iter()
+        .flatten()
+        .find_map(|text| text.trim().parse::<Date>().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn today_is_fixed_by_the_file_then_the_variable() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(
+            fixed_today(Some("2026-11-23\n"), Some("2026-11-20")),
+            Some(d("2026-11-23"))
+        );
+        assert_eq!(
+            fixed_today(Some("not a date"), Some("2026-11-20")),
+            Some(d("2026-11-20"))
+        );
+        assert_eq!(
+            fixed_today(None, Some(" 2026-11-20 ")),
+            Some(d("2026-11-20"))
+        );
+        assert_eq!(fixed_today(Some(""), None), None);
+        assert_eq!(fixed_today(None, None), None);
+    }
 
     #[test]
     fn the_market_date_is_new_yorks() {

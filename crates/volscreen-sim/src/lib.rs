@@ -18,7 +18,7 @@ pub mod stats;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 use volscreen_core::date::Date;
 
@@ -60,13 +60,35 @@ impl SimOptions {
 /// Shared state of a running market.
 pub struct SimState {
     pub options: SimOptions,
+    /// The market of the starting date (`options.as_of`). What the endpoints serve is
+    /// [`SimState::market`], which follows [`SimState::move_to`].
     pub market: market::Market,
+    /// The market of the date [`SimState::move_to`] moved to, if it did.
+    moved: RwLock<Option<Arc<market::Market>>>,
     pub auth: auth::AuthStore,
     pub stats: stats::Stats,
     /// `http://HOST:PORT`, set once the listener is bound.
     pub base_url: OnceLock<String>,
-    /// Serialised `/option-chains/{symbol}/nested` bodies by requested symbol (bounded).
-    pub chain_bodies: market::cache::Cache<String, axum::body::Bytes>,
+    /// Serialised `/option-chains/{symbol}/nested` bodies by market date and requested symbol
+    /// (bounded).
+    pub chain_bodies: market::cache::Cache<(Date, String), axum::body::Bytes>,
+}
+
+/// The market a request reads ([`SimState::market`]): the starting one or the one moved to.
+pub enum MarketRef<'a> {
+    Start(&'a market::Market),
+    Moved(Arc<market::Market>),
+}
+
+impl std::ops::Deref for MarketRef<'_> {
+    type Target = market::Market;
+
+    fn deref(&self) -> &market::Market {
+        match self {
+            MarketRef::Start(m) => m,
+            MarketRef::Moved(m) => m,
+        }
+    }
 }
 
 impl SimState {
@@ -74,12 +96,36 @@ impl SimState {
         let ttl = Duration::from_secs(options.faults.token_ttl.unwrap_or(900));
         SimState {
             market: market::Market::new(options.as_of),
+            moved: RwLock::new(None),
             auth: auth::AuthStore::new(options.credentials.clone(), ttl),
             stats: stats::Stats::default(),
             base_url: OnceLock::new(),
             chain_bodies: market::cache::Cache::new(256),
             options,
         }
+    }
+
+    /// The market the endpoints serve now: the starting date's, or the date of the last
+    /// [`SimState::move_to`].
+    pub fn market(&self) -> MarketRef<'_> {
+        match &*self.moved.read().unwrap_or_else(|e| e.into_inner()) {
+            Some(m) => MarketRef::Moved(m.clone()),
+            None => MarketRef::Start(&self.market),
+        }
+    }
+
+    /// The date the market is at now.
+    pub fn as_of(&self) -> Date {
+        self.market().as_of()
+    }
+
+    /// Move the running market to `as_of` (a test control, also `POST /__sim/as-of`): every
+    /// later request and snapshot is served from the deterministic market of that date, exactly
+    /// as a market started on it would serve them; a request already being served finishes on the
+    /// date it started with. Tokens, connections, limits, faults and stats are untouched.
+    pub fn move_to(&self, as_of: Date) {
+        let next = (as_of != self.market.as_of()).then(|| Arc::new(market::Market::new(as_of)));
+        *self.moved.write().unwrap_or_else(|e| e.into_inner()) = next;
     }
 
     pub fn latency(&self) -> &LatencyProfile {

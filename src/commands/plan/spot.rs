@@ -20,6 +20,7 @@ use crate::screen::columns::{self, Column, SCORE};
 use crate::screen::exclude::Exclusions;
 use crate::screen::rank::SortKey;
 use crate::symbol::AssetClass;
+use crate::vol::estimators::Estimator;
 
 /// A problem with one of these flags.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -83,6 +84,8 @@ pub enum SpotError {
         "--exclude/--exclude-class leave nothing to scan: every symbol of {watchlist} is excluded"
     )]
     AllExcluded { watchlist: String },
+    #[error("--estimators {value:?}: unknown estimator (parkinson, garman_klass, rogers_satchell, yang_zhang or all{hint})")]
+    UnknownEstimator { value: String, hint: &'static str },
 }
 
 /// A field name as typed: trimmed, lower case, `-` for `_`.
@@ -125,6 +128,53 @@ pub fn parse_sort(raw: &str) -> Result<SortKey, SpotError> {
         field: column.name.as_str(),
         descending,
     })
+}
+
+/// `--estimators NAMES` (clap splits the commas), plus the estimator columns that `sort` and the
+/// bounds in `t` name (`--sort hv30_yang_zhang` needs Yang–Zhang computed) → the estimators whose
+/// `hv30_NAME` columns the scan fills and shows, each once, in [`columns::ESTIMATORS`] order. A
+/// name is an [`Estimator::name`] (`-` for `_`, any case), its field `hv30_NAME`, or `all`.
+pub fn parse_estimators(
+    raw: &[String],
+    sort: Option<&SortKey>,
+    t: &Thresholds,
+) -> Result<Vec<Estimator>, SpotError> {
+    let mut wanted: Vec<Estimator> = Vec::new();
+    for value in raw {
+        let name = field_name(value);
+        if name.is_empty() {
+            return Err(SpotError::Empty {
+                flag: "--estimators",
+                value: value.clone(),
+            });
+        }
+        if name == "all" {
+            wanted.extend(columns::ESTIMATORS.iter().map(|(e, _)| *e));
+            continue;
+        }
+        let e = Estimator::from_name(&name)
+            .or_else(|| columns::estimator_of_field(&name))
+            .filter(|e| columns::estimator_field(*e).is_some())
+            .ok_or_else(|| SpotError::UnknownEstimator {
+                value: value.clone(),
+                hint: if name == Estimator::CloseToClose.name() {
+                    "; close to close is hv30, always there"
+                } else {
+                    ""
+                },
+            })?;
+        wanted.push(e);
+    }
+    let named = sort
+        .map(|s| s.field)
+        .into_iter()
+        .chain(t.extra.iter().map(|x| x.field));
+    wanted.extend(named.filter_map(columns::estimator_of_field));
+    Ok(columns::ESTIMATORS
+        .iter()
+        .map(|(e, _)| *e)
+        .filter(|e| wanted.contains(e))
+        .collect())
 }
 
 /// A number in the JSON's units, or a percentage (`30%` is 0.30); finite.
@@ -394,6 +444,45 @@ mod tests {
             parse_sort("iv:up"),
             Err(SpotError::SortDirection { .. })
         ));
+    }
+
+    #[test]
+    fn estimators_by_name_field_or_all_and_implied_by_sort_and_bounds() {
+        use Estimator::*;
+        let t = balanced();
+        let est = |xs: &[&str]| parse_estimators(&strs(xs), None, &t);
+        assert_eq!(est(&[]).unwrap(), []);
+        assert_eq!(
+            est(&["yang_zhang", "Parkinson"]).unwrap(),
+            [Parkinson, YangZhang],
+            "report order, whatever the order typed"
+        );
+        assert_eq!(
+            est(&["all"]).unwrap(),
+            [Parkinson, GarmanKlass, RogersSatchell, YangZhang]
+        );
+        assert_eq!(
+            est(&["garman-klass", "hv30_rogers_satchell", "garman_klass"]).unwrap(),
+            [GarmanKlass, RogersSatchell]
+        );
+        for bad in ["gk", "close_to_close", "hv30", ""] {
+            let e = est(&[bad]).unwrap_err();
+            assert!(e.to_string().starts_with("--estimators "), "{e}");
+        }
+        assert!(est(&["close_to_close"])
+            .unwrap_err()
+            .to_string()
+            .contains("hv30"));
+        // --sort and --min/--max on an estimator column ask for it.
+        let sort = parse_sort("hv30_yang_zhang:asc").unwrap();
+        assert_eq!(parse_estimators(&[], Some(&sort), &t).unwrap(), [YangZhang]);
+        let bounded = bounds_of(&["hv30_parkinson=0.1"], &["hv30-garman-klass=90%"]).unwrap();
+        assert_eq!(
+            parse_estimators(&strs(&["yang_zhang"]), None, &bounded).unwrap(),
+            [Parkinson, GarmanKlass, YangZhang]
+        );
+        let plain = parse_sort("hv30").unwrap();
+        assert_eq!(parse_estimators(&[], Some(&plain), &t).unwrap(), []);
     }
 
     #[test]

@@ -162,6 +162,36 @@ pub struct PoolStats {
     pub quote_timeouts: u64,
 }
 
+impl PoolStats {
+    /// What was counted since `earlier` (a snapshot of the same pool): the counters of one pass
+    /// of a watch that keeps its pool between passes.
+    pub fn since(&self, earlier: &PoolStats) -> PoolStats {
+        let d = |now: u64, then: u64| now.saturating_sub(then);
+        PoolStats {
+            connections_opened: d(self.connections_opened, earlier.connections_opened),
+            connect_failures: d(self.connect_failures, earlier.connect_failures),
+            reconnects: d(self.reconnects, earlier.reconnects),
+            messages_sent: d(self.messages_sent, earlier.messages_sent),
+            messages_received: d(self.messages_received, earlier.messages_received),
+            keepalives_sent: d(self.keepalives_sent, earlier.keepalives_sent),
+            channels_opened: d(self.channels_opened, earlier.channels_opened),
+            channels_refused: d(self.channels_refused, earlier.channels_refused),
+            subscriptions_added: d(self.subscriptions_added, earlier.subscriptions_added),
+            subscriptions_removed: d(self.subscriptions_removed, earlier.subscriptions_removed),
+            resubscriptions: d(self.resubscriptions, earlier.resubscriptions),
+            snapshots_completed: d(self.snapshots_completed, earlier.snapshots_completed),
+            snapshots_truncated: d(self.snapshots_truncated, earlier.snapshots_truncated),
+            candles_received: d(self.candles_received, earlier.candles_received),
+            timeouts: d(self.timeouts, earlier.timeouts),
+            server_errors: d(self.server_errors, earlier.server_errors),
+            malformed: d(self.malformed, earlier.malformed),
+            quote_subscriptions: d(self.quote_subscriptions, earlier.quote_subscriptions),
+            quotes_received: d(self.quotes_received, earlier.quotes_received),
+            quote_timeouts: d(self.quote_timeouts, earlier.quote_timeouts),
+        }
+    }
+}
+
 impl From<&FeedCounters> for PoolStats {
     fn from(c: &FeedCounters) -> PoolStats {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -402,6 +432,35 @@ mod tests {
             candle_symbol_key("/ESZ26:XCME{=d,tho=true}")
         );
         assert_eq!(candle_symbol_key("AAPL"), "AAPL");
+    }
+
+    #[test]
+    fn stats_since_an_earlier_snapshot_count_what_came_after() {
+        let earlier = PoolStats {
+            connections_opened: 4,
+            subscriptions_added: 30,
+            quotes_received: 10,
+            ..PoolStats::default()
+        };
+        let now = PoolStats {
+            connections_opened: 4,
+            subscriptions_added: 30,
+            quotes_received: 16,
+            reconnects: 1,
+            ..PoolStats::default()
+        };
+        let d = now.since(&earlier);
+        assert_eq!(
+            (
+                d.connections_opened,
+                d.subscriptions_added,
+                d.quotes_received,
+                d.reconnects
+            ),
+            (0, 0, 6, 1)
+        );
+        assert_eq!(now.since(&PoolStats::default()), now);
+        assert_eq!(earlier.since(&now).quotes_received, 0, "never below zero");
     }
 
     #[test]

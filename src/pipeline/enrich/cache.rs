@@ -14,11 +14,15 @@
 //! - Counters: hits and misses, for the benchmark breakdown (`meta.timings.requests.per_endpoint`,
 //!   keys `cache candles hits` ...; a candle or chain hit is one request not made; the futures
 //!   contracts of many roots share a request, so their requests saved are counted apart).
+//! - A watch's memory ([`crate::pipeline::memo::Memo`], [`ScanCache::with_memo`]): looked up
+//!   before the file and given everything fetched, with `--no-cache` and `--refresh` too (it is
+//!   the process's own memory); its hits count as cache hits.
 
 use super::cached::Prepared;
 use crate::cache::{Cache, ChainBlob, FrontMonth, Mode};
 use crate::date::Date;
 use crate::dxlink::CandleSeries;
+use crate::pipeline::memo::Memo;
 use crate::pipeline::{ScanRequest, Source};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,6 +50,8 @@ pub struct ScanCache {
     /// Chains fetched in this scan, fit to store.
     fetched: Mutex<Vec<(String, ChainBlob)>>,
     counters: [AtomicU64; 7],
+    /// A watch's memory of earlier passes (`None`: a one-shot scan).
+    memo: Option<Arc<Memo>>,
 }
 
 /// What the counters count.
@@ -97,25 +103,38 @@ impl ScanCache {
             prepared: Mutex::new(HashMap::new()),
             fetched: Mutex::new(Vec::new()),
             counters: Default::default(),
+            memo: None,
         }
+    }
+
+    /// The same, in front of a watch's memory of its earlier passes.
+    pub fn with_memo(mut self, memo: Option<Arc<Memo>>) -> ScanCache {
+        self.memo = memo;
+        self
     }
 
     pub fn mode(&self) -> Mode {
         self.mode
     }
 
-    /// Whether stored entries are read (`Mode::Use`).
+    /// Whether stored entries are read (`Mode::Use`, or a watch's memory).
     pub fn reads(&self) -> bool {
-        self.mode == Mode::Use
+        self.mode == Mode::Use || self.memo.is_some()
+    }
+
+    /// Whether fetched data is kept and hits and misses are counted (the file is used, or a
+    /// watch's memory).
+    pub fn active(&self) -> bool {
+        self.mode != Mode::Off || self.memo.is_some()
     }
 
     pub(crate) fn count(&self, what: Count, n: u64) {
         self.counters[what as usize].fetch_add(n, Ordering::Relaxed);
     }
 
-    /// The counters as `per_endpoint` entries (none with `--no-cache`).
+    /// The counters as `per_endpoint` entries (none with `--no-cache`, but in a watch).
     pub fn counters_into(&self, per_endpoint: &mut BTreeMap<String, u64>) {
-        if self.mode == Mode::Off {
+        if !self.active() {
             return;
         }
         for (k, c) in Count::KEYS.iter().zip(&self.counters) {
@@ -174,35 +193,52 @@ impl ScanCache {
             return Vec::new();
         }
         let (source, as_of, max_age) = (self.source.clone(), self.day, self.candle_max_age);
-        self.with_cache(move |cache| {
-            let now = crate::date::now_ms();
-            Some(
-                symbols
-                    .into_iter()
-                    .filter_map(|s| {
-                        let e = cache.get(&source, &s, as_of, from, max_age, now).ok()??;
-                        // An empty history is never a hit (older versions stored some).
-                        if e.candles.is_empty() {
-                            return None;
-                        }
-                        Some((
-                            s,
-                            CandleSeries {
-                                candles: e.candles,
-                                truncated: e.truncated,
-                            },
-                        ))
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .await
-        .unwrap_or_default()
+        let mut found = match &self.memo {
+            Some(m) => m.candles(as_of, &symbols, from, max_age, crate::date::now_ms()),
+            None => Vec::new(),
+        };
+        if self.mode != Mode::Use {
+            return found;
+        }
+        let symbols: Vec<String> = {
+            let had: HashSet<&String> = found.iter().map(|(s, _)| s).collect();
+            symbols.into_iter().filter(|s| !had.contains(s)).collect()
+        };
+        let stored = self
+            .with_cache(move |cache| {
+                let now = crate::date::now_ms();
+                Some(
+                    symbols
+                        .into_iter()
+                        .filter_map(|s| {
+                            let e = cache.get(&source, &s, as_of, from, max_age, now).ok()??;
+                            // An empty history is never a hit (older versions stored some).
+                            if e.candles.is_empty() {
+                                return None;
+                            }
+                            Some((
+                                s,
+                                CandleSeries {
+                                    candles: e.candles,
+                                    truncated: e.truncated,
+                                },
+                            ))
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await
+            .unwrap_or_default();
+        found.extend(stored);
+        found
     }
 
     /// Write fetched series (not with `Mode::Off`; the caller passes only clean series: never an
     /// empty, failed or implausible one; truncated series are not kept either), off the reactor.
     pub(super) async fn store_candles(&self, series: Vec<(String, CandleSeries)>, from: i64) {
+        if let Some(m) = &self.memo {
+            m.keep_candles(self.day, from, crate::date::now_ms(), &series);
+        }
         if self.mode == Mode::Off || series.is_empty() {
             return;
         }
@@ -241,18 +277,24 @@ impl ScanCache {
     pub async fn stored_chains_in_background(&self) -> &HashMap<String, Arc<ChainBlob>> {
         self.stored_chains
             .get_or_init(|| async {
-                if !self.reads() {
-                    return HashMap::new();
+                let mut kept = match &self.memo {
+                    Some(m) => m.chains(self.day, &self.symbols),
+                    None => HashMap::new(),
+                };
+                if self.mode != Mode::Use {
+                    return kept;
                 }
                 let (source, day) = (self.source.clone(), self.day);
                 let all = self
                     .with_cache(move |cache| cache.chains(&source, day).ok())
                     .await
                     .unwrap_or_default();
-                all.into_iter()
-                    .filter(|(s, _)| self.symbols.contains(s))
-                    .map(|(s, blob)| (s, Arc::new(blob)))
-                    .collect()
+                for (s, blob) in all {
+                    if self.symbols.contains(&s) && !kept.contains_key(&s) {
+                        kept.insert(s, Arc::new(blob));
+                    }
+                }
+                kept
             })
             .await
     }
@@ -290,6 +332,10 @@ impl ScanCache {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner()),
         );
+        if let Some(m) = &self.memo {
+            m.keep_chains(self.day, &chains);
+            m.keep_fronts(self.day, &fronts);
+        }
         if self.mode == Mode::Off || (chains.is_empty() && fronts.is_empty()) {
             return;
         }
@@ -310,24 +356,32 @@ impl ScanCache {
     pub async fn stored_fronts(&self) -> &HashMap<String, FrontMonth> {
         self.stored_fronts
             .get_or_init(|| async {
-                if !self.reads() {
-                    return HashMap::new();
+                let mut kept = match &self.memo {
+                    Some(m) => m.fronts(self.day, &self.symbols),
+                    None => HashMap::new(),
+                };
+                if self.mode != Mode::Use {
+                    return kept;
                 }
                 let (source, day) = (self.source.clone(), self.day);
                 let all = self
                     .with_cache(move |cache| cache.fronts(&source, day).ok())
                     .await
                     .unwrap_or_default();
-                all.into_iter()
-                    .filter(|(s, _)| self.symbols.contains(s))
-                    .collect()
+                for (s, front) in all {
+                    if self.symbols.contains(&s) {
+                        kept.entry(s).or_insert(front);
+                    }
+                }
+                kept
             })
             .await
     }
 
-    /// Keep a fetched active contract to write after the chain stage (not with `Mode::Off`).
+    /// Keep a fetched active contract to write after the chain stage (not with `Mode::Off`, but
+    /// in a watch).
     pub fn keep_front(&self, root: String, front: FrontMonth) {
-        if self.mode != Mode::Off {
+        if self.active() {
             self.fetched_fronts
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())

@@ -91,7 +91,7 @@ pub(super) async fn candles(
             on_series(i, series);
         }
     }
-    if ctx.cache.mode() != crate::cache::Mode::Off {
+    if ctx.cache.active() {
         ctx.cache.count(Count::CandleHit, hits.len() as u64);
         ctx.cache.count(Count::CandleMiss, by_candle.len() as u64);
     }
@@ -155,7 +155,7 @@ pub(super) async fn candles(
         rx = pool.fetch(snipped.keys().cloned().collect(), from);
     }
     ctx.cache.store_candles(fetched, from).await;
-    g.end(ok, pool.stats().subscriptions_added);
+    g.end(ok, ctx.dx_since(pool.stats()).subscriptions_added);
     if let Some(start) = compute_start {
         ctx.clock.record("compute", start, computed, computed, 0);
     }
@@ -164,6 +164,9 @@ pub(super) async fn candles(
 /// Stage 6 for one symbol: HV and derived metrics; the verdict of the candle-based filters; and
 /// whether the series was clean enough to cache.
 fn compute(ctx: &Ctx, i: usize, series: &CandleSeries) -> (CandleVerdict, bool) {
+    if let Some(keep) = &ctx.req.keep {
+        keep.candles(&ctx.board.with(i, |s| s.symbol.clone()), series);
+    }
     let started = std::time::Instant::now();
     let out = compute_one(ctx, i, series);
     ctx.compute_ns
@@ -185,12 +188,13 @@ fn compute_one(ctx: &Ctx, i: usize, series: &CandleSeries) -> (CandleVerdict, bo
     let floor = ctx.req.config.scan.hv_floor;
     let t = &ctx.req.thresholds;
     ctx.board.with(i, |s| {
-        let clean = fields::from_candles(
+        let clean = fields::from_candles_with(
             &mut s.fields,
             series.candles.clone(),
             series.truncated,
             ctx.req.as_of,
             floor,
+            &ctx.req.estimators,
         );
         // The verdict so far: metrics and candle filters (the chain ones come later).
         let mut results = filters::run(&s.fields, t, Some(Needs::Metrics));

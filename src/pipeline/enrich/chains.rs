@@ -100,12 +100,12 @@ async fn fetch_chain(ctx: &Arc<Ctx>, i: usize, quotes: &mpsc::Sender<AtmPair>) -
         _ => ctx.client.option_chain(&symbol).await,
     };
     ctx.progress.inc(1);
-    if ctx.cache.mode() != crate::cache::Mode::Off {
+    if ctx.cache.active() {
         ctx.cache.count(Count::ChainMiss, 1);
     }
     match result {
         Ok(chain) => {
-            if ctx.cache.mode() != crate::cache::Mode::Off && cacheable(&symbol, class, &chain) {
+            if ctx.cache.active() && cacheable(&symbol, class, &chain) {
                 ctx.cache
                     .keep_fetched(symbol.clone(), ChainBlob::encode(&chain));
             }

@@ -138,7 +138,7 @@ pub async fn enrich(ctx: &Arc<Ctx>, bg: Background) {
     let _ = quotes.await;
     let _ = store.await;
     if let (Ok(p), Ok(mut last)) = (&pool, ctx.dx_stats.lock()) {
-        *last = Some(p.stats());
+        *last = Some(ctx.dx_since(p.stats()));
     }
     let out = ctx.board.active().len();
     g.end(out, ctx.requests() - before);

@@ -105,6 +105,30 @@ fn json_validates_against_the_schema() {
 }
 
 #[test]
+fn estimator_fields_are_null_unless_requested_and_valid_with_values() {
+    let (_, doc) = json_doc(&sample());
+    for key in [
+        "hv30_parkinson",
+        "hv30_garman_klass",
+        "hv30_rogers_satchell",
+        "hv30_yang_zhang",
+    ] {
+        for list in ["candidates", "rejected", "errors"] {
+            for entry in doc[list].as_array().unwrap() {
+                assert_eq!(entry.get(key), Some(&Value::Null), "{list} {key}");
+            }
+        }
+    }
+    let mut with = sample();
+    with.candidates[0].fields.hv30_parkinson = Some(0.31);
+    with.candidates[0].fields.hv30_yang_zhang = Some(0.0);
+    with.rejected[0].fields.hv30_rogers_satchell = Some(4.9);
+    let (_, doc) = json_doc(&with);
+    assert_schema_valid(&doc);
+    assert_eq!(doc["candidates"][0]["hv30_parkinson"], json!(0.31));
+}
+
+#[test]
 fn json_round_trips_into_the_model() {
     let original = sample();
     let (text, _) = json_doc(&original);
@@ -182,6 +206,19 @@ fn schema_rejects_wrong_documents() {
         d["candidates"][0]["score"] = json!(150.0)
     });
     must_fail("a negative iv", |d| d["candidates"][0]["iv"] = json!(-0.2));
+    // The estimator columns (`screen --estimators`): always there, null or a fraction in [0, 5].
+    must_fail("a missing estimator field", |d| {
+        d["candidates"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("hv30_yang_zhang");
+    });
+    must_fail("an estimator above 5", |d| {
+        d["candidates"][0]["hv30_parkinson"] = json!(7.5)
+    });
+    must_fail("an estimator as a string", |d| {
+        d["rejected"][0]["hv30_garman_klass"] = json!("0.2")
+    });
     must_fail("a string count", |d| {
         d["meta"]["counts"]["errors"] = json!("3")
     });
@@ -280,6 +317,15 @@ fn schema_matches_the_model() {
         required.sort();
         assert_eq!(required, keys(value), "{name} required");
     }
+    // A watch's `meta` also has `pass`, `entered` and `left`: declared, not required.
+    let mut watched = sample();
+    watched.meta.watch = Some(volscreen::report::model::WatchPass {
+        pass: 2,
+        entered: vec!["AAPL".into()],
+        left: Vec::new(),
+    });
+    let watched = serde_json::to_value(watched).unwrap();
+    assert_schema_valid(&watched);
     for (def_name, value) in [
         ("meta", &doc["meta"]),
         ("filters", &doc["candidates"][0]["filters"]),
@@ -289,7 +335,12 @@ fn schema_matches_the_model() {
         ("request_stats", &doc["meta"]["timings"]["requests"]),
     ] {
         let d = &s["$defs"][def_name];
-        assert_eq!(keys(&d["properties"]), keys(value), "{def_name}");
+        let all = if def_name == "meta" {
+            &watched["meta"]
+        } else {
+            value
+        };
+        assert_eq!(keys(&d["properties"]), keys(all), "{def_name}");
         assert_eq!(sorted(&d["required"]), keys(value), "{def_name} required");
         assert_eq!(d["additionalProperties"], json!(false), "{def_name} closed");
     }

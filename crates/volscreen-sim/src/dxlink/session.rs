@@ -219,7 +219,8 @@ impl Session {
         }
         self.check_auth(now);
         let state = self.state.clone();
-        let env = snapshot_env(&state, &self.ws_drop_armed);
+        let market = state.market();
+        let env = snapshot_env(&state, &market, &self.ws_drop_armed);
         let mut texts = Vec::new();
         for (id, ch) in self.channels.iter_mut() {
             if ch.snapshots.next_due().is_some_and(|d| d <= now) {
@@ -562,9 +563,10 @@ impl Session {
                 _ => {}
             }
         }
+        let market = state.market();
         channel
             .snapshots
-            .promote(now, snapshot_env(&state, &self.ws_drop_armed));
+            .promote(now, snapshot_env(&state, &market, &self.ws_drop_armed));
         // At latency `none` the first events are due at once.
         let ticker_data = due_tickers(&state, ch, channel, now);
         for (kind, message) in errors {
@@ -582,9 +584,13 @@ impl Drop for Session {
     }
 }
 
-fn snapshot_env<'a>(state: &'a SimState, ws_drop_armed: &'a Cell<bool>) -> Env<'a> {
+fn snapshot_env<'a>(
+    state: &'a SimState,
+    market: &'a crate::market::Market,
+    ws_drop_armed: &'a Cell<bool>,
+) -> Env<'a> {
     Env {
-        market: &state.market,
+        market,
         latency: state.latency(),
         stats: &state.stats,
         ws_drop_armed,
@@ -623,9 +629,10 @@ fn ticker_messages(
         return out;
     }
     let per_message = state.latency().dxlink_limits.max_candles_per_message.max(1);
+    let market = state.market();
     let quoted: Vec<(EventType, &str, Quote)> = subscribed
         .iter()
-        .filter_map(|(t, s)| state.market.quote(s).map(|q| (*t, s.as_str(), q)))
+        .filter_map(|(t, s)| market.quote(s).map(|q| (*t, s.as_str(), q)))
         .collect();
     let quotes: Vec<QuoteEvent<'_>> = quoted
         .iter()

@@ -78,19 +78,20 @@ fn produce(state: &SimState, p: &ChainPath) -> Result<Reply, ApiError> {
         return Ok(Reply::rows(body, keep));
     }
     if p.nested {
-        // Serialised once per symbol and market (the market is deterministic for its date).
-        if let Some(body) = state.chain_bodies.get(&p.symbol) {
+        // Serialised once per symbol and market date (the market is deterministic for its date).
+        let key = (state.market().as_of(), p.symbol.clone());
+        if let Some(body) = state.chain_bodies.get(&key) {
             return Ok(Reply::json_rows((*body).clone(), keep));
         }
         let chain = chain_of(state, p)?;
-        let class = state.market.asset_class(&p.symbol);
-        let body = state.chain_bodies.get_or(&p.symbol, || {
+        let class = state.market().asset_class(&p.symbol);
+        let body = state.chain_bodies.get_or(&key, || {
             Bytes::from(chains::nested_body(&chain, class, &context))
         });
         return Ok(Reply::json_rows((*body).clone(), keep));
     }
     let chain = chain_of(state, p)?;
-    let class = state.market.asset_class(&p.symbol);
+    let class = state.market().asset_class(&p.symbol);
     Ok(Reply::rows(
         items_envelope(chains::flat_rows(&chain, class), &context),
         keep,
@@ -99,7 +100,7 @@ fn produce(state: &SimState, p: &ChainPath) -> Result<Reply, ApiError> {
 
 fn chain_of(state: &SimState, p: &ChainPath) -> Result<OptionChain, ApiError> {
     state
-        .market
+        .market()
         .option_chain(&p.symbol)
         .filter(|_| !p.symbol.is_empty())
         .ok_or_else(|| ApiError::not_found(format!("No option chain for {:?}", p.symbol)))

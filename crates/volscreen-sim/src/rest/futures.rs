@@ -60,7 +60,7 @@ pub async fn option_chains(
         }
         let chain = Some(code.as_str())
             .filter(|c| !c.is_empty())
-            .and_then(|c| state.market.futures_option_chain(c))
+            .and_then(|c| state.market().futures_option_chain(c))
             .ok_or_else(|| {
                 ApiError::not_found(format!("No futures option chain for {:?}", p.symbol))
             })?;
@@ -134,11 +134,11 @@ pub async fn instruments(
             return Ok(Reply::rows(body, shape::CONTRACT_REQUIRED));
         }
         let mut rows = Vec::new();
-        for p in state.market.futures_products() {
+        for p in state.market().futures_products() {
             if !filter.wants_product(&p.code) {
                 continue;
             }
-            let contracts = state.market.futures_contracts(&p.code);
+            let contracts = state.market().futures_contracts(&p.code);
             let shaped = shape::contracts(&contracts, &p);
             rows.extend(
                 contracts
@@ -165,7 +165,7 @@ pub async fn products(State(state): State<Arc<SimState>>, headers: HeaderMap) ->
             return Ok(Reply::rows(body, shape::PRODUCT_REQUIRED));
         }
         let rows = state
-            .market
+            .market()
             .futures_products()
             .iter()
             .map(shape::product)

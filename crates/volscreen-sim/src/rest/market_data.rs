@@ -60,7 +60,7 @@ fn produce(state: &SimState, symbols: &[String]) -> Result<Reply, ApiError> {
         PATH,
         symbols,
         quotes::REQUIRED,
-        |s| state.market.quote(s).map(|q| (extras(state, &q), q)),
+        |s| state.market().quote(s).map(|q| (extras(state, &q), q)),
         |(x, q)| quotes::row(q, x),
     )
 }
@@ -72,13 +72,13 @@ pub fn extras(state: &SimState, q: &Quote) -> QuoteExtras {
     QuoteExtras {
         prev_close_date: calendar::prev_trading_day(session),
         beta: if equity {
-            state.market.metrics(&q.symbol).and_then(|m| m.beta)
+            state.market().metrics(&q.symbol).and_then(|m| m.beta)
         } else {
             None
         },
         dividend: if equity {
             state
-                .market
+                .market()
                 .dividend(&q.symbol)
                 .filter(|d| d.frequency > 0)
                 .map(|d| (d.amount, d.frequency))

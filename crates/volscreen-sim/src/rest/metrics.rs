@@ -44,9 +44,9 @@ fn produce(state: &SimState, symbols: &[String]) -> Result<Reply, ApiError> {
         metrics::REQUIRED,
         |s| {
             state
-                .market
+                .market()
                 .metrics(s)
-                .map(|m| (state.market.dividend(s), m))
+                .map(|m| (state.market().dividend(s), m))
         },
         |(d, m)| metrics::row(m, d.as_ref()),
     )

@@ -19,6 +19,7 @@
 //! | `GET /watchlists`, `GET /watchlists/{name}` | [`watchlists`] | `watchlists` |
 //! | `GET /public-watchlists`, `GET /public-watchlists/{name}` | [`watchlists`] | `public-watchlists` |
 //! | `GET /__sim/stats` (no auth) | here | — |
+//! | `GET`/`POST /__sim/as-of` (no auth): the market's date, and moving it | here | — |
 //! | anything else: 404 / 405 with the error envelope | here | `not-found` |
 
 pub mod chains;
@@ -62,6 +63,7 @@ pub fn routes() -> axum::Router<Arc<SimState>> {
         .route("/public-watchlists", get(watchlists::public_lists))
         .route("/public-watchlists/{*name}", get(watchlists::public_one))
         .route("/__sim/stats", get(stats))
+        .route("/__sim/as-of", get(as_of).post(move_to))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }
@@ -69,6 +71,37 @@ pub fn routes() -> axum::Router<Arc<SimState>> {
 /// `GET /__sim/stats`: the market's counters (not part of tastytrade; no auth).
 async fn stats(State(state): State<Arc<SimState>>) -> Response {
     json_response(StatusCode::OK, &state.stats.snapshot())
+}
+
+/// `GET /__sim/as-of`: `{"as_of": "YYYY-MM-DD"}`, the date the market serves now (not part of
+/// tastytrade; no auth).
+async fn as_of(State(state): State<Arc<SimState>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "as_of": state.as_of().to_string() }),
+    )
+}
+
+/// `POST /__sim/as-of` with `{"as_of": "YYYY-MM-DD"}`: move the running market to that date
+/// ([`SimState::move_to`]) and answer as `GET` does; a body that names no valid date is a 400 (not
+/// part of tastytrade; no auth).
+async fn move_to(State(state): State<Arc<SimState>>, body: axum::body::Bytes) -> Response {
+    let date = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("as_of")?
+                .as_str()?
+                .parse::<volscreen_core::date::Date>()
+                .ok()
+        });
+    match date {
+        Some(d) => {
+            state.move_to(d);
+            as_of(State(state)).await
+        }
+        None => ApiError::bad_request("expected a JSON body {\"as_of\": \"YYYY-MM-DD\"}")
+            .into_response(),
+    }
 }
 
 /// Stats name of requests no route matched.

@@ -131,7 +131,7 @@ pub fn entries(state: &SimState, list: &DemoList) -> Vec<Entry> {
     list.symbols
         .iter()
         .filter_map(|s| {
-            state.market.asset_class(s).map(|c| Entry {
+            state.market().asset_class(s).map(|c| Entry {
                 symbol: (*s).to_string(),
                 instrument_type: instrument_type(c),
             })

@@ -400,3 +400,71 @@ async fn futures_instruments_products_and_option_chains() {
     assert_eq!(items(&flat).len(), 2 * strikes_total);
     assert_eq!(items(&flat)[0]["instrument-type"], "Future Option");
 }
+
+/// `POST /__sim/as-of` moves a running market to another date: from then on it serves what a
+/// market started on that date serves (metrics, prices, chains, candles), with the same token;
+/// `GET` reads the date; a body without a valid date is a 400 and moves nothing.
+#[tokio::test]
+async fn the_date_control_moves_a_running_market() {
+    let srv = plain_market().await;
+    let token = login(&srv).await;
+    let later = Date::from_ymd(2026, 4, 17).expect("date");
+    let fresh = super::market(volscreen_sim::SimOptions::new(later)).await;
+    let fresh_token = login(&fresh).await;
+    let paths = [
+        "/market-metrics?symbols=AAPL,SPY,TSLA",
+        "/market-data/by-type?equity=AAPL,SPY&index=SPX",
+        "/option-chains/AAPL/nested",
+    ];
+    let before = get(&srv, &token, paths[0]).await.1;
+    let date_of = |srv: &volscreen_sim::SimServer| {
+        let url = format!("{}/__sim/as-of", srv.base_url());
+        async move {
+            let r = http().get(url).send().await.expect("as-of");
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.expect("json")["as_of"].clone()
+        }
+    };
+    assert_eq!(date_of(&srv).await, as_of().to_string());
+    for bad in [
+        "",
+        "{}",
+        r#"{"as_of":"2026-02-30"}"#,
+        r#"{"as_of":20260417}"#,
+    ] {
+        let r = http()
+            .post(format!("{}/__sim/as-of", srv.base_url()))
+            .body(bad)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    assert_eq!(date_of(&srv).await, as_of().to_string());
+    let r = http()
+        .post(format!("{}/__sim/as-of", srv.base_url()))
+        .json(&serde_json::json!({ "as_of": later.to_string() }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<Value>().await.expect("json")["as_of"],
+        later.to_string()
+    );
+    assert_eq!(date_of(&srv).await, later.to_string());
+    for path in paths {
+        let (status, moved) = get(&srv, &token, path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: the token still works");
+        let (_, want) = get(&fresh, &fresh_token, path).await;
+        assert_eq!(moved, want, "{path}: served as a market started on {later}");
+    }
+    assert_ne!(
+        get(&srv, &token, paths[0]).await.1,
+        before,
+        "the metrics of another date differ"
+    );
+    let candles = |s: &volscreen_sim::SimServer| s.state.market().candles("AAPL");
+    assert_eq!(candles(&srv), candles(&fresh), "candles follow the date");
+    assert_eq!(srv.state.market().session(), fresh.state.market().session());
+}
