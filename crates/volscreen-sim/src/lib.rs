@@ -57,6 +57,10 @@ impl SimOptions {
     }
 }
 
+/// Serialised chain bodies kept for a repeated request (a second scan of the same market, tests):
+/// a body is 40–700 KB and one scan asks for each chain once, so only a few are kept.
+pub const CHAIN_BODIES_MEMO: usize = 16;
+
 /// Shared state of a running market.
 pub struct SimState {
     pub options: SimOptions,
@@ -70,7 +74,7 @@ pub struct SimState {
     /// `http://HOST:PORT`, set once the listener is bound.
     pub base_url: OnceLock<String>,
     /// Serialised `/option-chains/{symbol}/nested` bodies by market date and requested symbol
-    /// (bounded).
+    /// (bounded by [`CHAIN_BODIES_MEMO`]).
     pub chain_bodies: market::cache::Cache<(Date, String), axum::body::Bytes>,
 }
 
@@ -100,7 +104,7 @@ impl SimState {
             auth: auth::AuthStore::new(options.credentials.clone(), ttl),
             stats: stats::Stats::default(),
             base_url: OnceLock::new(),
-            chain_bodies: market::cache::Cache::new(256),
+            chain_bodies: market::cache::Cache::new(CHAIN_BODIES_MEMO),
             options,
         }
     }

@@ -230,6 +230,20 @@ struct Sessions {
     last: Option<usize>,
 }
 
+/// How many generated values the market keeps (first in, first out; an evicted value is
+/// regenerated, identically, when asked again). The sizes bound the market's memory (measured in
+/// docs/performance.md, "Peak memory"):
+/// - a series is ~42 KB (756 candles and their IVs): 256 of them ~11 MB. A symbol's metrics,
+///   price and candles are asked close together, so a small window keeps most of the hits;
+/// - a metrics row is ~0.5 KB: every symbol of a large scan fits;
+/// - an equity chain is 0.1–1 MB of strikes and streamer symbols, needed again only for the ATM
+///   quotes that follow its REST request within a second or two: 48 are plenty;
+/// - futures chains: one per product (23 listed), all kept.
+pub const SERIES_MEMO: usize = 256;
+pub const METRICS_MEMO: usize = 20_000;
+pub const CHAINS_MEMO: usize = 48;
+pub const FUTURES_CHAINS_MEMO: usize = 64;
+
 /// The deterministic synthetic market for one as-of date.
 pub struct Market {
     as_of: Date,
@@ -246,10 +260,10 @@ impl Market {
         Market {
             as_of,
             sessions: OnceLock::new(),
-            series: Cache::new(1024),
-            metrics: Cache::new(20_000),
-            chains: Cache::new(256),
-            futures_chains: Cache::new(64),
+            series: Cache::new(SERIES_MEMO),
+            metrics: Cache::new(METRICS_MEMO),
+            chains: Cache::new(CHAINS_MEMO),
+            futures_chains: Cache::new(FUTURES_CHAINS_MEMO),
         }
     }
 
