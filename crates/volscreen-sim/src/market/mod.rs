@@ -235,7 +235,8 @@ struct Sessions {
 /// docs/performance.md, "Peak memory"):
 /// - a series is ~42 KB (756 candles and their IVs): 256 of them ~11 MB. A symbol's metrics,
 ///   price and candles are asked close together, so a small window keeps most of the hits;
-/// - a metrics row is ~0.5 KB: every symbol of a large scan fits;
+/// - a metrics row is ~0.5 KB, a series' tail (what its quote needs) ~80 bytes: every symbol of a
+///   large scan fits, so metrics and prices cost one generation of each path;
 /// - an equity chain is 0.1–1 MB of strikes and streamer symbols, needed again only for the ATM
 ///   quotes that follow its REST request within a second or two: 48 are plenty;
 /// - futures chains: one per product (23 listed), all kept.
@@ -249,6 +250,10 @@ pub struct Market {
     as_of: Date,
     sessions: OnceLock<Sessions>,
     series: Cache<String, Series>,
+    /// The tail of every series generated ([`quotes::Tail`]), by path key.
+    tails: Cache<String, quotes::Tail>,
+    /// The dividend of every equity and ETF asked for (metrics and by-type rows carry it).
+    dividends: Cache<String, Option<Dividend>>,
     metrics: Cache<String, Metrics>,
     chains: Cache<String, OptionChain>,
     futures_chains: Cache<&'static str, FuturesOptionChain>,
@@ -261,6 +266,8 @@ impl Market {
             as_of,
             sessions: OnceLock::new(),
             series: Cache::new(SERIES_MEMO),
+            tails: Cache::new(METRICS_MEMO),
+            dividends: Cache::new(METRICS_MEMO),
             metrics: Cache::new(METRICS_MEMO),
             chains: Cache::new(CHAINS_MEMO),
             futures_chains: Cache::new(FUTURES_CHAINS_MEMO),
@@ -392,9 +399,8 @@ impl Market {
         }
         if let Some(u) = self.parse(&s) {
             let p = universe::profile(&u);
-            let series = self.series_of(&u);
-            let q =
-                quotes::underlying_quote(&s, p.class, p.liquidity, p.path.tick, &series.candles)?;
+            let tail = self.tail_of(&u)?;
+            let q = quotes::underlying_quote(&s, p.class, p.liquidity, p.path.tick, &tail)?;
             // A root quotes its active contract: one book, keyed by the contract.
             return Some(with_book(q, &self.path_of(&u).0));
         }
@@ -408,7 +414,10 @@ impl Market {
         let Underlying::Stock(s, class) = &u else {
             return None;
         };
-        dividends::dividend(s, *class, &self.series_of(&u).candles, self.as_of)
+        let d = self.dividends.get_or(s, || {
+            dividends::dividend(s, *class, &self.series_of(&u).candles, self.as_of)
+        });
+        (*d).clone()
     }
 
     /// The option chain of an equity, ETF or index.
@@ -487,8 +496,34 @@ impl Market {
         let (key, spec) = self.path_of(u);
         self.series.get_or(&key, || {
             let s = self.sessions();
-            path::generate(&spec, &s.all, s.last)
+            let series = path::generate(&spec, &s.all, s.last);
+            // Every generated series leaves its tail behind: quoting the symbol later costs no
+            // second generation, whatever the series memo has evicted by then.
+            if let Some(t) = quotes::Tail::of(&series.candles) {
+                self.tails.get_or(&key, || t);
+            }
+            if let Underlying::Stock(s, class) = u {
+                self.dividends.get_or(s, || {
+                    dividends::dividend(s, *class, &series.candles, self.as_of)
+                });
+            }
+            series
         })
+    }
+
+    /// The tail of an underlying's series ([`quotes::Tail`]), from the tails memo when its series
+    /// was ever generated; `None` without candles. On a miss the symbol's metrics are built too,
+    /// from the same generation: a scan asks for the metrics and the price of every symbol, in
+    /// either order, and each path is then generated once, not once per question.
+    fn tail_of(&self, u: &Underlying) -> Option<quotes::Tail> {
+        let key = self.path_of(u).0;
+        if let Some(t) = self.tails.get(&key) {
+            return Some(*t);
+        }
+        let metrics_key = universe::profile(u).symbol;
+        let series = self.series_of(u);
+        self.metrics.get_or(&metrics_key, || self.build_metrics(u));
+        quotes::Tail::of(&series.candles)
     }
 
     fn contract_series(&self, p: &'static futures::Product, c: &ContractRef) -> Arc<Series> {
