@@ -37,7 +37,9 @@ import sys
 #                                                  candle, H candles per 400-calendar-day history
 #                                                  (about 276 sessions), 160 in flight at once =
 #                                                  4 connections x 10 channels x 4 snapshots per channel
-#   t_chains_quotes = 340 + wait(Q) + t_quote when Q > 0 chains are FETCHED, else 0
+#   t_chains_quotes = t_chain + wait(Q) + t_quote when Q > 0 chains are FETCHED, else 0
+#                                                  t_chain = 340 ms (400 ms when a futures option chain
+#                                                  is among them, F > 0);
 #                                                  one wave of option chains, then the ATM quotes of the
 #                                                  chosen expiration: t_quote = the faster of the two
 #                                                  ways the service offers, min(450 ms REST
@@ -50,31 +52,33 @@ import sys
 #   prices_quotes   = t_token + 450 + t_quote      when some chains come from the cache (S_q > Q): a
 #                     (else 0)                     stored chain picks its ATM pair as soon as by-type
 #                                                  prices arrive, so its quotes overlap the metrics call
-#   rate_floor      = 150 + (R - 1 - 40) / 20 s + 340 + t_quote   when R - 1 > 40 and Q > 0, else 0
+#   rate_floor      = 150 + (R - 1 - 40) / 20 s + last   when R - 1 > 40, else 0
 #                                                  R REST requests, all but the token request through
 #                                                  the 20/s token bucket with a burst of 40: the last
-#                                                  chain cannot leave before the bucket lets the
-#                                                  (R - 1 - 40)-th request beyond the burst go
+#                                                  request cannot leave before the bucket lets the
+#                                                  (R - 1 - 40)-th request beyond the burst go; last =
+#                                                  t_chain + t_quote when chains are fetched, else a
+#                                                  by-type price (450) and, with stored chains, t_quote
 #
 # A cold scan fetches everything (C = S_c, Q = chains fetched); a warm one (the day's second scan)
 # takes candles and chain structure from the cache (C = Q = 0): its bound is the metrics call.
 #
 # From the run itself: N = meta.symbols_requested; S_c = items_in of the `candles` stage; S_q =
 # items_out of the `chains` stage (chains had, fetched or stored; else of `quotes`); Q = requests of
-# the `chains` stage; C = `dxlink subscriptions`; R = meta.timings.requests.requests; H = dxlink
+# the `chains` stage; F = `/futures-option-chains` requests; C = `dxlink subscriptions`; R = meta.timings.requests.requests; H = dxlink
 # candles / dxlink subscriptions when the run reports them, else 276.
 # ---------------------------------------------------------------------------------------------------
 T_TOKEN_MS = 150.0
 T_METRICS_MS, T_METRICS_PER_SYMBOL_MS, METRICS_CHUNK = 650.0, 0.3, 100
 T_SNAPSHOT_MS, T_PER_CANDLE_MS, SNAPSHOTS_IN_FLIGHT = 250.0, 1.0, 4 * 10 * 4
-T_CHAIN_MS = 340.0
+T_CHAIN_MS, T_FUTURES_CHAIN_MS = 340.0, 400.0
 T_QUOTES_REST_MS, T_QUOTES_DXLINK_MS = 450.0, T_SNAPSHOT_MS + T_PER_CANDLE_MS * 1
 T_QUOTES_MS = min(T_QUOTES_REST_MS, T_QUOTES_DXLINK_MS)
 RATE_PER_SEC, RATE_BURST = 20.0, 40.0
 DEFAULT_H = 276.0
 
 
-def lower_bound_ms(n, s_c, s_q, r, h=DEFAULT_H, c=None, q=None):
+def lower_bound_ms(n, s_c, s_q, r, h=DEFAULT_H, c=None, q=None, futures_chains=0):
     """The modelled lower bound of a scan of n symbols, in ms, with its parts (see the block above).
 
     c (candle snapshots fetched) and q (chain requests) default to s_c and s_q: everything fetched.
@@ -87,12 +91,16 @@ def lower_bound_ms(n, s_c, s_q, r, h=DEFAULT_H, c=None, q=None):
     before = max(0, paced - q)
     bucket = min(RATE_BURST, RATE_BURST - before + RATE_PER_SEC * (T_TOKEN_MS + t_metrics) / 1000.0)
     wait = max(0.0, q - max(bucket, 0.0)) / RATE_PER_SEC * 1000.0
-    t_chains_quotes = T_CHAIN_MS + wait + T_QUOTES_MS if q > 0 else 0.0
+    t_chain = T_FUTURES_CHAIN_MS if futures_chains > 0 else T_CHAIN_MS
+    t_chains_quotes = t_chain + wait + T_QUOTES_MS if q > 0 else 0.0
     path = T_TOKEN_MS + t_metrics + max(t_candles, t_chains_quotes)
     prices_quotes = T_TOKEN_MS + T_QUOTES_REST_MS + T_QUOTES_MS if s_q > q else 0.0
+    # The last paced request: a chain and its quotes, or (nothing fetched) a by-type price and the
+    # quotes of a stored chain.
+    last = t_chain + T_QUOTES_MS if q > 0 else T_QUOTES_REST_MS + (T_QUOTES_MS if s_q > 0 else 0.0)
     rate_floor = (
-        T_TOKEN_MS + (paced - RATE_BURST) / RATE_PER_SEC * 1000.0 + T_CHAIN_MS + T_QUOTES_MS
-        if paced > RATE_BURST and q > 0
+        T_TOKEN_MS + (paced - RATE_BURST) / RATE_PER_SEC * 1000.0 + last
+        if paced > RATE_BURST
         else 0.0
     )
     return max(path, prices_quotes, rate_floor), {
@@ -118,7 +126,7 @@ def stage(doc, name):
 
 
 def run_counts(doc):
-    """(N, S_c, S_q, R, H, H_source, C, Q) of one run's JSON document."""
+    """(N, S_c, S_q, R, H, H_source, C, Q, F) of one run's JSON document."""
     meta = doc["meta"]
     n = meta["symbols_requested"]
     candles = stage(doc, "candles")
@@ -132,7 +140,8 @@ def run_counts(doc):
         h, h_source = per["dxlink candles"] / per["dxlink subscriptions"], "run"
     c = per.get("dxlink subscriptions", s_c)
     q = chains["requests"] if chains and stage(doc, "chains") else s_q
-    return n, s_c, s_q, rq["requests"], h, h_source, c, q
+    f = sum(v for k, v in per.items() if k.startswith("/futures-option-chains"))
+    return n, s_c, s_q, rq["requests"], h, h_source, c, q, f
 
 
 def read(path):
@@ -207,8 +216,8 @@ def main():
         by_wall = sorted(runs, key=lambda x: x["wall"])
         med = by_wall[(len(by_wall) - 1) // 2]
         doc = med["doc"]
-        n_req, s_c, s_q, r_req, h, h_source, c_req, q_req = run_counts(doc)
-        lb, parts = lower_bound_ms(n_req, s_c, s_q, r_req, h, c_req, q_req)
+        n_req, s_c, s_q, r_req, h, h_source, c_req, q_req, f_req = run_counts(doc)
+        lb, parts = lower_bound_ms(n_req, s_c, s_q, r_req, h, c_req, q_req, f_req)
         rq = doc["meta"]["timings"]["requests"]
         rate_limited_all = [x["doc"]["meta"]["timings"]["requests"]["rate_limited"] for x in runs]
         requests_all = [x["doc"]["meta"]["timings"]["requests"]["requests"] for x in runs]

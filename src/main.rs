@@ -28,8 +28,8 @@ fn main() -> ExitCode {
 /// variable. glibc gives threads that contend for the heap arenas of their own, up to 8 per core,
 /// and memory freed in one arena is not reused by another. The demo market in this process does its
 /// CPU work in `block_in_place`, so tokio starts a new thread for each worker it takes, and a scan
-/// of 5,000 symbols left a third of its peak RSS as arena fragmentation (docs/performance.md: peak
-/// 310–345 MB → 145–200 MB, the same wall time). Elsewhere a no-op.
+/// of 5,000 symbols left a third of its peak RSS as arena fragmentation (docs/performance.md, "Issue
+/// 11 closed": in-process peak 300–345 MB → 190–205 MB). Elsewhere a no-op.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
