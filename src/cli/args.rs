@@ -114,6 +114,33 @@ pub enum SourceArg {
     Tastytrade,
 }
 
+/// The flags that choose and set up the data source, shared by every command that reaches one
+/// (`screen`, `detail`, `watchlists`, `check`): `#[command(flatten)] pub source: SourceArgs`.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Data source (default: tastytrade when credentials are set, else demo; check tests the
+    /// demo market only with --source demo).
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
+    ///
+    /// http(s)://host[:port], optionally with a path prefix (requests go to URL/oauth/token, ...)
+    /// and a trailing slash; no user name or password, query or fragment.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market: the
+    /// tastytrade source always serves today's market.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Demo market latency model: none, seed, or a profile TOML file.
+    #[arg(long, value_name = "PROFILE", default_value = "none")]
+    #[cfg_attr(not(feature = "demo"), arg(hide = true))]
+    pub latency: String,
+    /// Demo market faults, e.g. `http500=0.05,ws_drop=0.1,seed=7` (testing).
+    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
+    pub faults: String,
+}
+
 #[derive(Debug, Args)]
 #[command(after_help = SCREEN_EXAMPLES)]
 pub struct ScreenArgs {
@@ -182,26 +209,8 @@ pub struct ScreenArgs {
     /// Leave an asset class out of the scan: equity, etf, index, future (comma list, repeatable).
     #[arg(long, value_name = "CLASS")]
     pub exclude_class: Vec<String>,
-    /// Data source (default: tastytrade when credentials are set, else demo).
-    #[arg(long, value_enum)]
-    pub source: Option<SourceArg>,
-    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
-    ///
-    /// http(s)://host[:port], optionally with a path prefix (requests go to URL/oauth/token, ...)
-    /// and a trailing slash; no user name or password, query or fragment.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market: the
-    /// tastytrade source always scans today's market.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub as_of: Option<String>,
-    /// Demo market latency model: none, seed, or a profile TOML file.
-    #[arg(long, value_name = "PROFILE", default_value = "none")]
-    #[cfg_attr(not(feature = "demo"), arg(hide = true))]
-    pub latency: String,
-    /// Demo market faults, e.g. `http500=0.05,ws_drop=0.1,seed=7` (testing).
-    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
-    pub faults: String,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Do not read or write the cache (candles, option-chain structure, futures contracts).
     #[arg(long)]
     pub no_cache: bool,
@@ -280,22 +289,8 @@ pub struct DetailArgs {
     /// config ($XDG_CONFIG_HOME/volscreen/config.toml, else ~/.config/volscreen/config.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Data source (default: tastytrade when credentials are set, else demo).
-    #[arg(long, value_enum)]
-    pub source: Option<SourceArg>,
-    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub as_of: Option<String>,
-    /// Demo market latency model: none, seed, or a profile TOML file.
-    #[arg(long, value_name = "PROFILE", default_value = "none")]
-    #[cfg_attr(not(feature = "demo"), arg(hide = true))]
-    pub latency: String,
-    /// Demo market faults (testing).
-    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
-    pub faults: String,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Do not read or write the cache (candles, option-chain structure, futures contracts).
     #[arg(long)]
     pub no_cache: bool,
@@ -315,6 +310,16 @@ pub struct DetailArgs {
     pub color: ColorWhen,
 }
 
+/// `--latency` out of a command's help (and man page) also when built with the demo market; its
+/// place among the arguments (completion scripts list them in order) is kept.
+fn hide_latency(arg: clap::Arg) -> clap::Arg {
+    if arg.get_id() == "latency" {
+        arg.hide(true)
+    } else {
+        arg
+    }
+}
+
 const WATCHLISTS_EXAMPLES: &str = "\
 Examples:
   volscreen watchlists                               your lists and tastytrade's public ones
@@ -326,28 +331,19 @@ Without tastytrade credentials the demo market's lists are shown. Exit codes: 0 
 list could not be had (the other is still printed), 2 usage error.
 ";
 
-/// `volscreen watchlists`.
+/// `volscreen watchlists`. Its help leaves `--latency` out also when built with the demo market.
 #[derive(Debug, Args)]
-#[command(after_help = WATCHLISTS_EXAMPLES)]
+#[command(after_help = WATCHLISTS_EXAMPLES, mut_args(hide_latency))]
 pub struct WatchlistsArgs {
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Data source (default: tastytrade when credentials are set, else demo).
-    #[arg(long, value_enum)]
-    pub source: Option<SourceArg>,
-    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub as_of: Option<String>,
-    /// Demo market latency model: none, seed, or a profile TOML file.
-    #[arg(long, value_name = "PROFILE", default_value = "none", hide = true)]
-    pub latency: String,
-    /// Demo market faults (testing).
-    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
-    pub faults: String,
+    /// Configuration file read on top of the built-in config/volscreen.toml, instead of the user
+    /// config ($XDG_CONFIG_HOME/volscreen/config.toml, else ~/.config/volscreen/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// No notices on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -367,28 +363,19 @@ Exit codes: 0 every step passed, 1 a step failed, 2 usage error (no credentials:
 TASTYTRADE_REFRESH_TOKEN and TASTYTRADE_CLIENT_SECRET, or use --source demo).
 ";
 
-/// `volscreen check`.
+/// `volscreen check`. Its help leaves `--latency` out also when built with the demo market.
 #[derive(Debug, Args)]
-#[command(after_help = CHECK_EXAMPLES)]
+#[command(after_help = CHECK_EXAMPLES, mut_args(hide_latency))]
 pub struct CheckArgs {
     /// Print one JSON document instead of one line per step.
     #[arg(long)]
     pub json: bool,
-    /// Data source (default: tastytrade; without credentials only with --source demo).
-    #[arg(long, value_enum)]
-    pub source: Option<SourceArg>,
-    /// tastytrade API base URL (default: TASTYTRADE_API_URL, else production); implies --source tastytrade.
-    #[arg(long, value_name = "URL")]
-    pub api_url: Option<String>,
-    /// Demo market date (YYYY-MM-DD); default: today in New York. Only for the demo market.
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub as_of: Option<String>,
-    /// Demo market latency model: none, seed, or a profile TOML file.
-    #[arg(long, value_name = "PROFILE", default_value = "none", hide = true)]
-    pub latency: String,
-    /// Demo market faults (testing).
-    #[arg(long, value_name = "SPEC", default_value = "", hide = true)]
-    pub faults: String,
+    /// Configuration file read on top of the built-in config/volscreen.toml, instead of the user
+    /// config ($XDG_CONFIG_HOME/volscreen/config.toml, else ~/.config/volscreen/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,10 +17,11 @@
 //! once more before it is printed: no credential or token is ever shown. The DXLink URL is shown by
 //! its host only.
 //!
-//! Exit codes: 0 every step passed, 1 a step failed (or stdout failed), 2 usage: a bad flag, or no
+//! Exit codes: 0 every step passed, 1 a step failed (or stdout failed), 2 usage: a bad flag or config
+//! (`--config FILE`, else the user config, read as for `screen`; its `[rest]` settings), or no
 //! credentials (`check` tests tastytrade credentials; the demo market only with `--source demo`).
 
-use super::plan::{choose_source, parse_as_of, SourceFlags, UsageError};
+use super::plan::{choose_source, load_config, parse_as_of, UsageError};
 use super::{runtime, usage_error};
 use crate::cli::CheckArgs;
 use crate::config::Config;
@@ -89,21 +90,17 @@ impl Step {
 
 /// `volscreen check`.
 pub fn check(args: &CheckArgs) -> ExitCode {
-    let flags = SourceFlags {
-        source: args.source,
-        api_url: &args.api_url,
-        as_of: &args.as_of,
-        latency: &args.latency,
-        faults: &args.faults,
-    };
+    let flags = &args.source;
     let chosen = (|| {
-        if args.source.is_none() && args.api_url.is_none() && source::env_credentials().is_none() {
+        let config = load_config(args.config.as_deref())?;
+        if flags.source.is_none() && flags.api_url.is_none() && source::env_credentials().is_none()
+        {
             return Err(UsageError::CheckWithoutCredentials);
         }
-        let s = choose_source(&flags)?;
-        Ok((s, parse_as_of(args.as_of.as_deref())?))
+        let s = choose_source(flags)?;
+        Ok((config, s, parse_as_of(flags.as_of.as_deref())?))
     })();
-    let (source, as_of) = match chosen {
+    let (config, source, as_of) = match chosen {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
@@ -111,7 +108,7 @@ pub fn check(args: &CheckArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let outcome = rt.block_on(run(&source, as_of));
+    let outcome = rt.block_on(run(&source, as_of, &config));
     // As `screen` does: background tasks (the in-process demo market, sockets) are abandoned, not
     // shut down (their timers would fire with an error); the process ends right after.
     std::mem::forget(rt);
@@ -148,21 +145,21 @@ pub fn check(args: &CheckArgs) -> ExitCode {
     code
 }
 
-/// Start the source and run the steps; the base URL and the steps, or why the source could not
-/// start.
-async fn run(source: &Source, as_of: Date) -> Result<(String, Vec<Step>), String> {
+/// Start the source and run the steps with the config's `[rest]` client settings and candle
+/// history; the base URL and the steps, or why the source could not start.
+async fn run(source: &Source, as_of: Date, config: &Config) -> Result<(String, Vec<Step>), String> {
     let connected = source::connect(source, as_of)
         .await
         .map_err(|e| format!("cannot start the {} source: {e}", source.name()))?;
     let base_url = connected.base_url.clone();
     let cc = ClientConfig::from_rest(
-        &Config::builtin().rest,
+        &config.rest,
         connected.base_url.clone(),
         connected.client_secret.clone(),
         connected.refresh_token.clone(),
     );
     let client = TastytradeClient::new(cc).map_err(|e| scrub(&e.to_string()))?;
-    let steps = steps(&client, as_of).await;
+    let steps = steps(&client, as_of, config.scan.candle_history_days).await;
     drop(connected);
     Ok((base_url, steps))
 }
@@ -206,8 +203,9 @@ fn one_line(text: &str) -> String {
     bound(&flat, MAX_DETAIL)
 }
 
-/// The five steps, each run only when what it needs succeeded.
-async fn steps(client: &TastytradeClient, as_of: Date) -> Vec<Step> {
+/// The five steps, each run only when what it needs succeeded; the candle step asks for
+/// `history_days` days (the config's `scan.candle_history_days`, as a scan does).
+async fn steps(client: &TastytradeClient, as_of: Date, history_days: i32) -> Vec<Step> {
     let label = |i: usize| STEPS[i].1;
     let (token_step, token) = timed(0, access_token(client)).await;
     let mut out = vec![token_step];
@@ -220,7 +218,7 @@ async fn steps(client: &TastytradeClient, as_of: Date) -> Vec<Step> {
     let (metrics_step, _) = timed(2, metrics_row(client)).await;
     out.push(metrics_step);
     match quote {
-        Some(qt) => out.push(timed(3, candles(qt, as_of)).await.0),
+        Some(qt) => out.push(timed(3, candles(qt, as_of, history_days)).await.0),
         None => out.push(Step::skipped(STEPS[3].0, label(1))),
     }
     out.push(timed(4, option_chain(client)).await.0);
@@ -300,7 +298,7 @@ async fn metrics_row(client: &TastytradeClient) -> Result<((), String), String> 
 }
 
 /// Step 4: one daily candle snapshot over DXLink, with the scan's client on one connection.
-async fn candles(qt: QuoteToken, as_of: Date) -> Result<((), String), String> {
+async fn candles(qt: QuoteToken, as_of: Date, history_days: i32) -> Result<((), String), String> {
     let symbol = dxlink::candle_symbol_for(SYMBOL)
         .ok_or_else(|| format!("no candle symbol for {SYMBOL}"))?;
     let cfg = DxLinkConfig {
@@ -309,8 +307,7 @@ async fn candles(qt: QuoteToken, as_of: Date) -> Result<((), String), String> {
         symbol_deadline: STEP_TIMEOUT,
         ..DxLinkConfig::default()
     };
-    let days = Config::builtin().scan.candle_history_days as i64;
-    let from = dxlink::history_from_time_ms(as_of, days);
+    let from = dxlink::history_from_time_ms(as_of, i64::from(history_days));
     let pool = CandlePool::connect(qt.dxlink_url.clone(), qt.token.expose(), cfg);
     let mut fetched = pool.fetch_all(vec![symbol.clone()], from).await;
     pool.shutdown().await;

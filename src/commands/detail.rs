@@ -17,10 +17,9 @@
 //!   quotes) is `null`, with the reason in `notes`.
 //! - No progress bars (one symbol); the demo-market notice on stderr unless `--quiet`.
 
-use super::plan::{check_config_numbers, check_timeout, choose_source, parse_as_of, SourceFlags};
+use super::plan::{check_timeout, choose_source, demo_by_default, load_config, parse_as_of};
 use super::{print, runtime, usage_error, UsageError};
 use crate::cli::DetailArgs;
-use crate::config::Config;
 use crate::detail::{self, Detail, DetailMeta, Input};
 use crate::model::{ScanReport, Signal, Stage, SymbolFields, Timings};
 use crate::pipeline::keep::Keep;
@@ -46,31 +45,17 @@ impl DetailPlan {
                 text: args.symbol.clone(),
                 why,
             })?;
-        let (mut config, config_path) = match &args.config {
-            Some(path) => (Config::load(path)?, Some(path.clone())),
-            None => match Config::load_user()? {
-                Some((config, path)) => (config, Some(path)),
-                None => (Config::builtin(), None),
-            },
-        };
-        check_config_numbers(&config, config_path.as_deref()).map_err(UsageError::ConfigNumber)?;
+        let mut config = load_config(args.config.as_deref())?;
         let profile = args
             .profile
             .clone()
             .unwrap_or_else(|| config.scan.default_profile.clone());
         let thresholds = config.profile(&profile).map_err(UsageError::Profile)?;
-        let as_of = parse_as_of(args.as_of.as_deref())?;
+        let as_of = parse_as_of(args.source.as_of.as_deref())?;
         let timeout = check_timeout(args.timeout.unwrap_or(config.scan.timeout_secs))
             .map_err(UsageError::Timeout)?;
-        let source = choose_source(&SourceFlags {
-            source: args.source,
-            api_url: &args.api_url,
-            as_of: &args.as_of,
-            latency: &args.latency,
-            faults: &args.faults,
-        })?;
-        let demo_by_default =
-            source.kind() == crate::model::SourceKind::Demo && args.source.is_none();
+        let source = choose_source(&args.source)?;
+        let demo_by_default = demo_by_default(&source, &args.source);
         // The cone's year of 252-session windows needs about two years of candles.
         config.scan.candle_history_days = config.scan.candle_history_days.max(detail::HISTORY_DAYS);
         let cache = if args.no_cache {

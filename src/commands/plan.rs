@@ -7,7 +7,7 @@
 //! anything but the flags; numbers from flags or the config that become a `Duration` or a pacing
 //! delay are bounded here so that nothing later can overflow.
 
-use crate::cli::{ColorWhen, ScreenArgs, SourceArg};
+use crate::cli::{ColorWhen, ScreenArgs, SourceArg, SourceArgs};
 use crate::config::{Config, ConfigError};
 use crate::date::{Date, DateError};
 use crate::pipeline::{source, ScanRequest, Source};
@@ -139,15 +139,7 @@ pub struct OutputPlan {
 impl ScanPlan {
     /// Check the flags, the config and the inputs, in a fixed order, and build the plan.
     pub fn from_args(args: &ScreenArgs) -> Result<ScanPlan, UsageError> {
-        // `--config FILE`, else the user's file at the XDG location when there is one.
-        let (config, config_path) = match &args.config {
-            Some(path) => (Config::load(path)?, Some(path.clone())),
-            None => match Config::load_user()? {
-                Some((config, path)) => (config, Some(path)),
-                None => (Config::builtin(), None),
-            },
-        };
-        check_config_numbers(&config, config_path.as_deref()).map_err(UsageError::ConfigNumber)?;
+        let config = load_config(args.config.as_deref())?;
         let profile = args
             .profile
             .clone()
@@ -193,16 +185,15 @@ impl ScanPlan {
             }
             .into());
         }
-        let as_of = parse_as_of(args.as_of.as_deref())?;
+        let as_of = parse_as_of(args.source.as_of.as_deref())?;
         let timeout = check_timeout(args.timeout.unwrap_or(config.scan.timeout_secs))
             .map_err(UsageError::Timeout)?;
         if args.top == Some(0) {
             return Err(UsageError::ZeroTop);
         }
         let watch = check_watch(args)?;
-        let source = choose_source(&SourceFlags::of(args))?;
-        let demo_by_default =
-            source.kind() == crate::model::SourceKind::Demo && args.source.is_none();
+        let source = choose_source(&args.source)?;
+        let demo_by_default = demo_by_default(&source, &args.source);
         let output = output_plan(args, &estimators);
         let request = ScanRequest {
             symbols,
@@ -320,45 +311,45 @@ fn cache_mode(args: &ScreenArgs) -> crate::cache::Mode {
     }
 }
 
-/// The flags that choose the data source, shared by the commands that reach one (`screen`,
-/// `watchlists`).
-pub struct SourceFlags<'a> {
-    pub source: Option<SourceArg>,
-    pub api_url: &'a Option<String>,
-    pub as_of: &'a Option<String>,
-    pub latency: &'a String,
-    pub faults: &'a String,
+/// `--config FILE`, else the user's file at the XDG location when there is one, else the built-in
+/// config; its durations and rates checked ([`check_config_numbers`]). Every command that reaches
+/// a data source reads the config this way.
+pub(super) fn load_config(path: Option<&Path>) -> Result<Config, UsageError> {
+    let (config, config_path) = match path {
+        Some(path) => (Config::load(path)?, Some(path.to_path_buf())),
+        None => match Config::load_user()? {
+            Some((config, path)) => (config, Some(path)),
+            None => (Config::builtin(), None),
+        },
+    };
+    check_config_numbers(&config, config_path.as_deref()).map_err(UsageError::ConfigNumber)?;
+    Ok(config)
 }
 
-impl<'a> SourceFlags<'a> {
-    fn of(args: &'a ScreenArgs) -> SourceFlags<'a> {
-        SourceFlags {
-            source: args.source,
-            api_url: &args.api_url,
-            as_of: &args.as_of,
-            latency: &args.latency,
-            faults: &args.faults,
-        }
-    }
+/// The demo market was chosen for want of credentials (no `--source`): the commands say so on
+/// stderr.
+pub(super) fn demo_by_default(source: &Source, flags: &SourceArgs) -> bool {
+    source.kind() == crate::model::SourceKind::Demo && flags.source.is_none()
 }
 
-/// `--source`, `--api-url` and the environment → the data source.
-pub(super) fn choose_source(args: &SourceFlags<'_>) -> Result<Source, UsageError> {
+/// `--source` and `--api-url` with the environment → the data source (`--latency` and `--faults`
+/// set up the demo market; `--as-of` is refused with tastytrade).
+pub(super) fn choose_source(flags: &SourceArgs) -> Result<Source, UsageError> {
     let creds = source::env_credentials();
-    let wanted = match (args.source, &args.api_url, &creds) {
+    let wanted = match (flags.source, &flags.api_url, &creds) {
         (Some(s), _, _) => s,
         (None, Some(_), _) | (None, None, Some(_)) => SourceArg::Tastytrade,
         (None, None, None) => SourceArg::Demo,
     };
     match wanted {
         SourceArg::Demo => {
-            if args.api_url.is_some() {
+            if flags.api_url.is_some() {
                 return Err(UsageError::ApiUrlWithDemo);
             }
             #[cfg(feature = "demo")]
             {
-                let latency = LatencyProfile::load(args.latency).map_err(UsageError::Latency)?;
-                let faults = Faults::parse(args.faults).map_err(UsageError::Faults)?;
+                let latency = LatencyProfile::load(&flags.latency).map_err(UsageError::Latency)?;
+                let faults = Faults::parse(&flags.faults).map_err(UsageError::Faults)?;
                 Ok(Source::Demo {
                     latency: Box::new(latency),
                     faults,
@@ -368,10 +359,10 @@ pub(super) fn choose_source(args: &SourceFlags<'_>) -> Result<Source, UsageError
             Err(UsageError::NoDemo)
         }
         SourceArg::Tastytrade => {
-            if args.as_of.is_some() {
+            if flags.as_of.is_some() {
                 return Err(UsageError::AsOfWithTastytrade);
             }
-            let base_url = match (&args.api_url, source::env_api_url()) {
+            let base_url = match (&flags.api_url, source::env_api_url()) {
                 (Some(url), _) => {
                     check_api_url("--api-url", url).map_err(UsageError::ApiUrl)?;
                     url.clone()

@@ -4,18 +4,19 @@
 //! of entries and group; a table, or one JSON document with `--json`.
 //!
 //! Rules:
-//! - Flags are checked first (exit 2, nothing fetched); the source is chosen as for `screen`
-//!   (without credentials, the demo market in-process with a notice on stderr).
+//! - Flags are checked first (exit 2, nothing fetched); the config is read and the source is
+//!   chosen as for `screen` (`--config FILE`, else the user config; without credentials, the demo
+//!   market in-process with a notice on stderr). The client takes the config's `[rest]` settings.
 //! - Both kinds are fetched concurrently after one authentication. A kind that cannot be had is
 //!   one line on stderr (and an `errors` entry in the JSON) and exit 1; the other is still printed.
 //!   Failing authentication is exit 1 with one line and nothing on stdout.
 //! - Unknown values (a count the service did not send, a list without a group) are `-` in the
 //!   table and `null` in JSON, never 0.
 
-use super::plan::{choose_source, parse_as_of, SourceFlags};
+use super::plan::{choose_source, demo_by_default, load_config, parse_as_of};
 use super::{runtime, usage_error};
 use crate::cli::WatchlistsArgs;
-use crate::config::Config;
+use crate::config::RestConfig;
 use crate::date::Date;
 use crate::pipeline::{source, Source};
 use crate::tastytrade::{AccountWatchlist, ApiError, ClientConfig, ListKind, TastytradeClient};
@@ -67,21 +68,16 @@ impl Row {
 
 /// `volscreen watchlists`.
 pub fn watchlists(args: &WatchlistsArgs) -> ExitCode {
-    let flags = SourceFlags {
-        source: args.source,
-        api_url: &args.api_url,
-        as_of: &args.as_of,
-        latency: &args.latency,
-        faults: &args.faults,
-    };
-    let (source, as_of) = match choose_source(&flags).and_then(|s| {
-        let as_of = parse_as_of(args.as_of.as_deref())?;
-        Ok((s, as_of))
-    }) {
+    let chosen = load_config(args.config.as_deref()).and_then(|config| {
+        let source = choose_source(&args.source)?;
+        let as_of = parse_as_of(args.source.as_of.as_deref())?;
+        Ok((config, source, as_of))
+    });
+    let (config, source, as_of) = match chosen {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
-    if source.kind() == crate::model::SourceKind::Demo && args.source.is_none() && !args.quiet {
+    if demo_by_default(&source, &args.source) && !args.quiet {
         say!(
             "volscreen: no tastytrade credentials (TASTYTRADE_REFRESH_TOKEN); listing the demo market's watchlists"
         );
@@ -90,7 +86,7 @@ pub fn watchlists(args: &WatchlistsArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(code) => return code,
     };
-    let fetched = rt.block_on(fetch(&source, as_of));
+    let fetched = rt.block_on(fetch(&source, as_of, &config.rest));
     // As `screen` does: background tasks of the in-process demo market are abandoned, not shut
     // down (shutting the runtime down would fire their timers with an error); the process ends.
     std::mem::forget(rt);
@@ -146,13 +142,14 @@ pub fn watchlists(args: &WatchlistsArgs) -> ExitCode {
 
 type Lists = Result<Vec<AccountWatchlist>, ApiError>;
 
-/// Start the source, authenticate, and list both kinds concurrently.
-async fn fetch(source: &Source, as_of: Date) -> Result<(Lists, Lists), String> {
+/// Start the source, authenticate (with the config's `[rest]` client settings), and list both
+/// kinds concurrently.
+async fn fetch(source: &Source, as_of: Date, rest: &RestConfig) -> Result<(Lists, Lists), String> {
     let connected = source::connect(source, as_of)
         .await
         .map_err(|e| format!("cannot start the {} source: {e}", source.name()))?;
     let cc = ClientConfig::from_rest(
-        &Config::builtin().rest,
+        rest,
         connected.base_url.clone(),
         connected.client_secret.clone(),
         connected.refresh_token.clone(),

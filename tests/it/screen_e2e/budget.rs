@@ -34,6 +34,11 @@ fn a_budget_that_runs_out_keeps_every_final_verdict() {
         tries += 1;
         let budget = format!("{:.3}", budget_ms / 1000.0);
         let run = screen(&["300", "--json", "--latency", "seed", "--timeout", &budget]);
+        if run.code == 0 && tries < 4 {
+            // This run was faster than the full one and finished inside the budget: tighten it.
+            budget_ms *= 0.8;
+            continue;
+        }
         let part = run.expect_code(1).json();
         let timeouts = list(&part, "errors")
             .iter()
