@@ -76,10 +76,13 @@ pub(super) fn watch(plan: &ScanPlan, w: WatchPlan, clock: Clock, quiet: bool) ->
         let now = Instant::now();
         if now >= next_at {
             if !said_late {
-                say!(
-                    "volscreen: pass {pass} took longer than --watch {}: the next pass starts at once",
-                    seconds(w.every)
-                );
+                // A notice: --quiet silences it.
+                if !quiet {
+                    say!(
+                        "volscreen: pass {pass} took longer than --watch {}: the next pass starts at once",
+                        seconds(w.every)
+                    );
+                }
                 said_late = true;
             }
             continue;
