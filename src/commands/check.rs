@@ -22,7 +22,7 @@
 //! credentials (`check` tests tastytrade credentials; the demo market only with `--source demo`).
 
 use super::plan::{choose_source, load_config, parse_as_of, UsageError};
-use super::{runtime, usage_error};
+use super::{block_on, usage_error};
 use crate::cli::CheckArgs;
 use crate::config::Config;
 use crate::date::Date;
@@ -104,14 +104,10 @@ pub fn check(args: &CheckArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return usage_error(&e),
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let outcome = match block_on(run(&source, as_of, &config)) {
+        Ok(outcome) => outcome,
         Err(code) => return code,
     };
-    let outcome = rt.block_on(run(&source, as_of, &config));
-    // As `screen` does: background tasks (the in-process demo market, sockets) are abandoned, not
-    // shut down (their timers would fire with an error); the process ends right after.
-    std::mem::forget(rt);
     let (api_url, steps) = match outcome {
         Ok(r) => r,
         Err(msg) => {

@@ -18,7 +18,7 @@
 //! - No progress bars (one symbol); the demo-market notice on stderr unless `--quiet`.
 
 use super::plan::{check_timeout, choose_source, demo_by_default, load_config, parse_as_of};
-use super::{print, runtime, usage_error, UsageError};
+use super::{block_on, print, usage_error, UsageError};
 use crate::cli::DetailArgs;
 use crate::detail::{self, Detail, DetailMeta, Input};
 use crate::model::{ScanReport, Signal, Stage, SymbolFields, Timings};
@@ -118,13 +118,10 @@ pub fn detail(args: &DetailArgs) -> ExitCode {
     let thresholds = plan.request.thresholds.clone();
     let as_of = plan.request.as_of;
     let history_days = plan.request.config.scan.candle_history_days;
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let outcome = match block_on(pipeline::run(plan.request, clock.clone())) {
+        Ok(outcome) => outcome,
         Err(code) => return code,
     };
-    let outcome = rt.block_on(pipeline::run(plan.request, clock.clone()));
-    // As `screen` does: background tasks are abandoned, not shut down (their timers would panic).
-    std::mem::forget(rt);
     let symbol = plan.symbol.as_str();
     let entry = match found(&outcome, symbol) {
         Ok(entry) => entry,

@@ -74,3 +74,16 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         ExitCode::from(1)
     })
 }
+
+/// Run `work` to its end on a new runtime ([`runtime`]), then abandon the runtime instead of
+/// shutting it down. Background tasks still running (sockets, the in-process demo market after a
+/// budget or Ctrl-C) would otherwise see their pending timers fire with a shutdown error, on which
+/// tokio's `Sleep` panics inside those tasks (a panic message on stderr after the output). The
+/// process exits right after the output, which ends them. (`screen --watch` keeps one runtime
+/// across passes and abandons it the same way when it ends.)
+fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, ExitCode> {
+    let rt = runtime()?;
+    let out = rt.block_on(work);
+    std::mem::forget(rt);
+    Ok(out)
+}

@@ -14,7 +14,7 @@
 mod watch;
 
 use super::plan::{OutputPlan, ScanPlan};
-use super::{runtime, usage_error};
+use super::{block_on, usage_error};
 use crate::cli::ScreenArgs;
 use crate::pipeline::{self, timing::Clock, ScanOutcome, ScanRequest};
 use crate::report::{self, Format};
@@ -56,14 +56,7 @@ pub fn screen(args: &ScreenArgs) -> ExitCode {
 
 /// Run the scan to its end, the budget or Ctrl-C.
 fn run(request: ScanRequest, clock: Clock) -> Result<ScanOutcome, ExitCode> {
-    let rt = runtime()?;
-    let outcome = rt.block_on(pipeline::run(request, clock));
-    // Background tasks still running (sockets, the in-process demo market after the budget or
-    // Ctrl-C) are abandoned, not shut down: shutting the runtime down fires their pending timers
-    // with a shutdown error, on which tokio's `Sleep` panics inside those tasks (a panic message on
-    // stderr after a partial scan). The process exits right after the output, which ends them.
-    std::mem::forget(rt);
-    Ok(outcome)
+    block_on(pipeline::run(request, clock))
 }
 
 /// Whether anything was decided: then the (partial) result is printed in every format.

@@ -14,7 +14,7 @@
 //!   table and `null` in JSON, never 0.
 
 use super::plan::{choose_source, demo_by_default, load_config, parse_as_of};
-use super::{runtime, usage_error};
+use super::{block_on, usage_error};
 use crate::cli::WatchlistsArgs;
 use crate::config::RestConfig;
 use crate::date::Date;
@@ -82,14 +82,10 @@ pub fn watchlists(args: &WatchlistsArgs) -> ExitCode {
             "volscreen: no tastytrade credentials (TASTYTRADE_REFRESH_TOKEN); listing the demo market's watchlists"
         );
     }
-    let rt = match runtime() {
-        Ok(rt) => rt,
+    let fetched = match block_on(fetch(&source, as_of, &config.rest)) {
+        Ok(fetched) => fetched,
         Err(code) => return code,
     };
-    let fetched = rt.block_on(fetch(&source, as_of, &config.rest));
-    // As `screen` does: background tasks of the in-process demo market are abandoned, not shut
-    // down (shutting the runtime down would fire their timers with an error); the process ends.
-    std::mem::forget(rt);
     let (private, public) = match fetched {
         Ok(lists) => lists,
         Err(msg) => {

@@ -16,7 +16,8 @@
 //!   reader that closes stdout (`| head -1`) ends the watch with exit 0.
 
 use super::super::plan::{ScanPlan, WatchPlan};
-use super::{diagnostics, exit_status, runtime};
+use super::{diagnostics, exit_status};
+use crate::commands::runtime;
 use crate::pipeline::{timing::Clock, ScanOutcome, Session};
 use crate::report::{self, Format};
 use std::io::{IsTerminal, Write};
@@ -98,7 +99,7 @@ pub(super) fn watch(plan: &ScanPlan, w: WatchPlan, clock: Clock, quiet: bool) ->
             break ExitCode::from(130);
         }
     };
-    // As for a one-shot scan (`super::run`): background tasks are abandoned, not shut down.
+    // As for a one-shot scan (`commands::block_on`): background tasks are abandoned, not shut down.
     std::mem::forget(session);
     std::mem::forget(rt);
     code
