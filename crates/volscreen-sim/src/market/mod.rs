@@ -232,7 +232,7 @@ struct Sessions {
 
 /// How many generated values the market keeps (first in, first out; an evicted value is
 /// regenerated, identically, when asked again). The sizes bound the market's memory (measured in
-/// docs/performance.md, "Peak memory"):
+/// docs/performance.md, "Issue 11 closed"):
 /// - a series is ~42 KB (756 candles and their IVs): 256 of them ~11 MB. A symbol's metrics,
 ///   price and candles are asked close together, so a small window keeps most of the hits;
 /// - a metrics row is ~0.5 KB, a series' tail (what its quote needs) ~80 bytes: every symbol of a
